@@ -1,0 +1,1 @@
+"""Loading MNIST and CelebA: real files when given, bundled or generated data otherwise."""

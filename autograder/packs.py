@@ -1,0 +1,108 @@
+"""Assignment packs: each is a folder under assignments/ with a `pack.toml`.
+
+A pack is data: its id, title, the data set it trains on, the reference
+module that implements its student API, and its rubric items with points.
+The engine reads packs through this module only, so adding a pack never
+touches the engine.
+"""
+from __future__ import annotations
+
+import importlib
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from autograder.errors import PackError, UsageError
+from autograder.paths import assignments_dir
+
+PACK_FILE = "pack.toml"
+TOTAL_POINTS = 100
+
+
+@dataclass(frozen=True)
+class RubricItem:
+    id: str
+    points: int
+    description: str
+
+
+@dataclass(frozen=True)
+class Pack:
+    id: str
+    title: str
+    seed: str
+    data: str
+    reference_module: str
+    items: tuple[RubricItem, ...]
+    folder: Path
+
+    @property
+    def total_points(self) -> int:
+        return sum(item.points for item in self.items)
+
+    def reference(self) -> ModuleType:
+        """Import the pack's reference module (only the grader and fixtures tool may)."""
+        return importlib.import_module(self.reference_module)
+
+
+def load_pack(folder: Path) -> Pack:
+    """Read and validate one pack folder's pack.toml."""
+    path = folder / PACK_FILE
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PackError(path, "missing pack file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise PackError(path, f"not valid TOML: {exc}") from None
+
+    for key in ("id", "title", "seed", "data", "reference", "items"):
+        if key not in raw:
+            raise PackError(path, f"missing key '{key}'")
+    if raw["id"] != folder.name:
+        raise PackError(path, f"id '{raw['id']}' does not match its folder name '{folder.name}'")
+    if raw["data"] not in ("mnist", "celeba"):
+        raise PackError(path, f"data must be 'mnist' or 'celeba', not '{raw['data']}'")
+
+    items = tuple(_read_item(path, entry) for entry in raw["items"])
+    ids = [item.id for item in items]
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicated:
+        raise PackError(path, f"rubric item ids repeated: {', '.join(duplicated)}")
+    pack = Pack(
+        id=raw["id"],
+        title=raw["title"],
+        seed=raw["seed"],
+        data=raw["data"],
+        reference_module=raw["reference"],
+        items=items,
+        folder=folder,
+    )
+    if pack.total_points != TOTAL_POINTS:
+        raise PackError(path, f"rubric points add up to {pack.total_points}, not {TOTAL_POINTS}")
+    return pack
+
+
+def _read_item(path: Path, entry: dict) -> RubricItem:
+    try:
+        item = RubricItem(id=entry["id"], points=entry["points"], description=entry["description"])
+    except (KeyError, TypeError):
+        raise PackError(path, f"rubric item needs id, points and description: {entry!r}") from None
+    if not isinstance(item.points, int) or item.points <= 0:
+        raise PackError(path, f"rubric item '{item.id}' has points {item.points!r}; expected a positive integer")
+    return item
+
+
+def discover_packs(root: Path | None = None) -> list[Pack]:
+    """Every pack under the assignments folder, sorted by id."""
+    root = root or assignments_dir()
+    if not root.is_dir():
+        raise PackError(root, "assignments folder not found")
+    return [load_pack(folder) for folder in sorted(root.iterdir()) if (folder / PACK_FILE).exists()]
+
+
+def get_pack(pack_id: str, root: Path | None = None) -> Pack:
+    packs = {pack.id: pack for pack in discover_packs(root)}
+    if pack_id not in packs:
+        raise UsageError(f"unknown assignment '{pack_id}'; known: {', '.join(sorted(packs))}")
+    return packs[pack_id]

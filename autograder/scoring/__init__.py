@@ -1,0 +1,1 @@
+"""Scoring generated samples: the MNIST classifier and its metrics."""

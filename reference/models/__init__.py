@@ -1,0 +1,1 @@
+"""The networks of each pack, one module per pack."""

@@ -1,0 +1,1 @@
+"""Each pack's student API, implemented by the reference, one module per pack."""

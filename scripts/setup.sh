@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Create .venv and install gangrade with the pinned dependencies.
+# Idempotent: when pyproject.toml and the pins are unchanged it does nothing.
+#
+# Environment:
+#   PYTHON                 interpreter to build the venv from (default python3)
+#   GANGRADE_TORCH_INDEX   a pip index URL for torch (e.g. PyTorch's CPU-only
+#                          index on a machine without a GPU and without a local
+#                          CPU wheel); by default pip picks torch==2.13.0 itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=.venv
+python=$venv/bin/python
+want=$(cat pyproject.toml requirements/pins.txt | sha256sum | cut -d' ' -f1)
+if [ -x "$python" ] && [ "$(cat "$venv/.gangrade-setup" 2>/dev/null)" = "$want" ]; then
+  exit 0
+fi
+
+echo "setting up $venv (first run, or dependencies changed)..." >&2
+[ -x "$python" ] || "${PYTHON:-python3}" -m venv "$venv"
+"$python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+
+# torch before anything that depends on it: a range that an installed torch
+# satisfies pulls nothing more, so no multi-GB CUDA wheel lands on a CPU box.
+if ! "$python" -c "import torch" 2>/dev/null; then
+  "$python" -m pip install --quiet --disable-pip-version-check torch==2.13.0 \
+    ${GANGRADE_TORCH_INDEX:+--index-url "$GANGRADE_TORCH_INDEX"}
+fi
+"$python" -m pip install --quiet --disable-pip-version-check -c requirements/pins.txt -e ".[test]"
+echo "$want" > "$venv/.gangrade-setup"

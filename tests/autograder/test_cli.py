@@ -1,0 +1,42 @@
+"""The command line: listing, usage errors and exit statuses."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from autograder.cli import main
+
+
+def test_list_shows_every_pack_with_points(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for pack_id in ("cs231n_gan", "cs501r_dcgan", "cs501r_wgan_gp", "dcgan_tutorial", "mlp_gan"):
+        assert f"{pack_id}  (100 points)" in out
+    assert "inline_minimax" in out and "gradient_penalty" in out
+
+
+def test_list_json_is_machine_readable(capsys):
+    assert main(["list", "--json"]) == 0
+    packs = json.loads(capsys.readouterr().out)
+    assert [p["id"] for p in packs] == sorted(p["id"] for p in packs)
+    assert all(sum(item["points"] for item in p["items"]) == p["total_points"] == 100 for p in packs)
+
+
+def test_unknown_assignment_is_bad_usage(capsys):
+    assert main(["fixtures", "verify", "--assignment", "no_such_pack"]) == 2
+    assert "unknown assignment 'no_such_pack'" in capsys.readouterr().err
+
+
+def test_bad_arguments_exit_2_without_traceback():
+    result = subprocess.run([sys.executable, "-m", "autograder", "fixtures", "frobnicate"], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "invalid choice" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["check", "grade", "report"])
+def test_commands_not_built_yet_say_so(command, capsys):
+    assert main([command, "x"]) == 2
+    assert "not available in this version yet" in capsys.readouterr().err
