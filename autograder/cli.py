@@ -32,11 +32,25 @@ def build_parser() -> argparse.ArgumentParser:
     fixtures.add_argument("--data", type=Path, metavar="DIR", help="MNIST IDX folder (default: GANGRADE_DATA or the bundled subset)")
     fixtures.add_argument("--classifier-epochs", type=int, metavar="N", help=argparse.SUPPRESS)
 
-    for name, help_text in (
-        ("check", "student pre-check: public checks only"),
-        ("grade", "grade submissions"),
-        ("report", "regenerate reports from a gradebook"),
-    ):
+    grade = commands.add_parser("grade", help="grade submissions (notebooks, zips, folders of them)")
+    grade.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    grade.add_argument("--assignment", metavar="ID", help="the pack (default: from each notebook's metadata)")
+    grade.add_argument("--out", type=Path, default=Path("gangrade-results"), metavar="DIR")
+    grade.add_argument("--workers", type=int, default=1, metavar="N")
+    grade.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    grade.add_argument("--scheduler", metavar="ADDRESS")
+    grade.add_argument("--timeout", type=float, default=600.0, metavar="S", help="wall-clock limit per submission (default 600)")
+    grade.add_argument("--memory-mb", type=int, default=4096, metavar="M", help="memory limit per submission (default 4096)")
+    grade.add_argument("--train-steps", type=int, metavar="N")
+    grade.add_argument("--seed", type=int, metavar="N", help="hidden inputs' seed (default: fresh each run)")
+    grade.add_argument("--no-sandbox", action="store_true", help="run student code without bubblewrap (unsafe)")
+    grade.add_argument("--python", metavar="PATH", help="interpreter of the student kernels' environment")
+
+    check = commands.add_parser("check", help="student pre-check: the public checks on your own notebook")
+    check.add_argument("notebook", type=Path, metavar="NOTEBOOK")
+    check.add_argument("--assignment", metavar="ID", help="the pack (default: from the notebook's metadata)")
+
+    for name, help_text in (("report", "regenerate reports from a gradebook"),):
         later = commands.add_parser(name, help=f"{help_text} (not in this version yet)")
         later.add_argument("args", nargs=argparse.REMAINDER)
     return parser
@@ -50,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
             return list_packs(args.json)
         if args.command == "fixtures":
             return run_fixtures(args, argv)
+        if args.command == "grade":
+            return run_grade(args)
+        if args.command == "check":
+            return run_check(args)
         raise UsageError(f"`gangrade {args.command}` is not available in this version yet")
     except UsageError as exc:
         print(f"gangrade: error: {exc}", file=sys.stderr)
@@ -102,4 +120,58 @@ def run_fixtures(args: argparse.Namespace, argv: list[str]) -> int:
         print(f"fixtures drifted: {len(problems)} problem(s); rebuild with `gangrade fixtures build` if the change is intended", file=sys.stderr)
         return EXIT_FAILED
     print("fixtures verified: everything matches")
+    return EXIT_OK
+
+
+def run_grade(args: argparse.Namespace) -> int:
+    from autograder.batch import grade_paths
+    from autograder.execution.limits import SandboxLimits
+    from autograder.execution.sandbox import require_sandbox
+    from autograder.grading import GradeOptions
+
+    if args.workers != 1 or args.scheduler or args.train_steps is not None:
+        print("note: --workers, --scheduler and --train-steps are not used by this version; grading one at a time",
+              file=sys.stderr)
+    if args.timeout <= 0 or args.memory_mb <= 0:
+        raise UsageError("--timeout and --memory-mb must be positive")
+    if not args.no_sandbox:
+        try:
+            require_sandbox()
+        except GangradeError as exc:
+            raise UsageError(f"{exc}; or pass --no-sandbox to run student code unprotected") from None
+    limits = SandboxLimits(memory_mb=args.memory_mb, wall_s=args.timeout, cell_timeout_s=min(60.0, args.timeout))
+    options = GradeOptions(seed=args.seed, limits=limits, sandbox=not args.no_sandbox, kernel_python=args.python)
+    outcome = grade_paths(args.paths, args.assignment, args.out, options)
+    print(f"graded {outcome.graded}, not graded {outcome.not_graded}; results in {args.out}")
+    return EXIT_OK if outcome.not_graded == 0 else EXIT_FAILED
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Public checks only: needs the committed fixtures, never the reference."""
+    from autograder.checks.plan import grade_item
+    from autograder.execution.runner import run_submission
+    from autograder.execution.sandbox import detect_sandbox
+    from autograder.public import public_plan
+    from autograder.submission import load_submission
+
+    submission = load_submission(args.notebook)
+    pack_id = args.assignment or submission.assignment
+    if pack_id is None:
+        raise UsageError(f"{args.notebook}: cannot tell which assignment it is; pass --assignment")
+    pack = get_pack(pack_id)
+    plan = public_plan(pack)
+    sandboxed = detect_sandbox().available  # your own code on your own machine: the sandbox is a courtesy here
+    execution = run_submission(submission.notebook, submission.helper_files, skip_calls=pack.skip_calls,
+                               probes=[group.probe for groups in plan.values() for group in groups], sandbox=sandboxed)
+    print(f"{args.notebook}: public checks of {pack.id}")
+    for item in pack.items:
+        if item.id not in plan:
+            print(f"  {item.id:<20} not checked here (graded with hidden checks or brief training)")
+            continue
+        verdict = grade_item(item.id, item.points, plan[item.id], execution.probes)
+        print(f"  {item.id:<20} {'passed' if verdict.passed else 'FAILED'}")
+        if not verdict.passed:
+            for line in verdict.message().splitlines():
+                print(f"      {line}")
+    print("(the public checks use the published fixtures; the grade uses hidden inputs too)")
     return EXIT_OK

@@ -36,3 +36,29 @@ class PackError(GangradeError):
 
 class FixtureError(GangradeError):
     """grading_fixtures/ is missing, unreadable or does not match its manifest."""
+
+
+class SubmissionError(GangradeError):
+    """A student's submission cannot be read as a notebook (or a zip holding one).
+
+    `problem` is written for the student: it says what is wrong and, where it
+    can, what to do about it. `reason` is the one line that goes into a
+    not-graded results.json.
+    """
+
+    def __init__(self, path: str | Path, problem: str):
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+    @property
+    def reason(self) -> str:
+        return f"{self.path.name}: {self.problem}"
+
+
+class SandboxUnavailableError(GangradeError):
+    """Grading was asked to sandbox student code on a machine that cannot (no bubblewrap, not Linux)."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(f"cannot sandbox student code: {reason}; install bubblewrap or pass --no-sandbox")

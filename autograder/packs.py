@@ -8,6 +8,7 @@ touches the engine.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from autograder.errors import PackError, UsageError
 from autograder.paths import assignments_dir
 
 PACK_FILE = "pack.toml"
+CHECKS_FILE = "checks.py"
 TOTAL_POINTS = 100
 
 
@@ -36,6 +38,9 @@ class Pack:
     reference_module: str
     items: tuple[RubricItem, ...]
     folder: Path
+    # Top-level calls the grader does not run: the notebook's long training
+    # and plotting (matched on the called name, e.g. "run_a_gan", "plt.show").
+    skip_calls: tuple[str, ...] = ()
 
     @property
     def total_points(self) -> int:
@@ -44,6 +49,18 @@ class Pack:
     def reference(self) -> ModuleType:
         """Import the pack's reference module (only the grader and fixtures tool may)."""
         return importlib.import_module(self.reference_module)
+
+    def checks(self) -> ModuleType | None:
+        """The pack's hidden checks (`checks.py` beside pack.toml, defining `plan(rng)`), if it has them."""
+        path = self.folder / CHECKS_FILE
+        if not path.exists():
+            return None
+        spec = importlib.util.spec_from_file_location(f"gangrade_checks_{self.id}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        if not callable(getattr(module, "plan", None)):
+            raise PackError(path, "defines no plan(rng) function")
+        return module
 
 
 def load_pack(folder: Path) -> Pack:
@@ -77,6 +94,7 @@ def load_pack(folder: Path) -> Pack:
         reference_module=raw["reference"],
         items=items,
         folder=folder,
+        skip_calls=tuple(raw.get("skip_calls", ())),
     )
     if pack.total_points != TOTAL_POINTS:
         raise PackError(path, f"rubric points add up to {pack.total_points}, not {TOTAL_POINTS}")

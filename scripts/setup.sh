@@ -10,6 +10,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Student code runs in a bubblewrap sandbox (autograder/execution/sandbox.py).
+# Installed here when this is root on Debian/Ubuntu (CI); elsewhere a note.
+if ! command -v bwrap >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing bubblewrap (the sandbox for student code)..." >&2
+    (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q bubblewrap) >&2 \
+      || echo "note: could not install bubblewrap; grading will need --no-sandbox until it is installed" >&2
+  else
+    echo "note: bubblewrap (bwrap) is not installed; grading uses it to sandbox student code." >&2
+    echo "      Install it as root (Debian/Ubuntu: apt-get install bubblewrap), or grade with --no-sandbox." >&2
+  fi
+fi
+
 venv=.venv
 python=$venv/bin/python
 want=$(cat pyproject.toml requirements/pins.txt | sha256sum | cut -d' ' -f1)

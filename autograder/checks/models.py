@@ -1,0 +1,58 @@
+"""Comparing a student's network with the reference network carrying the student's weights.
+
+Two networks compute the same function when the reference architecture,
+loaded with the student's own parameters, gives the student's outputs on
+the grader's inputs. That checks the layer sequence (order, activations and
+their slopes, pooling, normalisation placement) whatever style the network
+was written in: nn.Sequential, a Module subclass, or functional code.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import torch
+from torch import nn
+
+from autograder.checks.outcome import Outcome, close, failed
+
+
+def student_parameters(outputs: dict[str, np.ndarray], info: dict) -> list[np.ndarray]:
+    return [outputs[f"param{i}"] for i in range(len(info["parameter_names"]))]
+
+
+def load_student_weights(reference: nn.Module, params: list[np.ndarray]) -> str | None:
+    """Copy the student's parameters into `reference`; returns why it cannot, or None.
+
+    Parameters are matched in registration order when the shapes line up;
+    otherwise by shape, when every shape occurs equally often on both sides
+    and is unambiguous (a layer defined in another order is still the same
+    network).
+    """
+    targets = list(reference.parameters())
+    wanted = [tuple(p.shape) for p in targets]
+    given = [tuple(p.shape) for p in params]
+    if given == wanted:
+        order = list(range(len(params)))
+    elif Counter(given) == Counter(wanted) and all(count == 1 for count in Counter(wanted).values()):
+        order = [given.index(shape) for shape in wanted]
+    else:
+        return f"parameter tensors of shapes {given}, where the seed's architecture has {wanted}"
+    with torch.no_grad():
+        for target, index in zip(targets, order):
+            target.copy_(torch.from_numpy(params[index]).to(target.dtype))
+    return None
+
+
+def same_function(
+    check: str, reference: nn.Module, params: list[np.ndarray], x: np.ndarray, seen: np.ndarray,
+    train: bool, hint: str, rtol: float = 1e-4, atol: float = 1e-5,
+) -> Outcome:
+    """The student's output equals the reference architecture's with the student's weights."""
+    problem = load_student_weights(reference, params)
+    if problem:
+        return failed(check, "the layers of the seed's architecture", problem, hint)
+    reference.double().train(train)
+    with torch.no_grad():
+        expected = reference(torch.from_numpy(x).double()).numpy()
+    return close(check, expected.reshape(len(x), -1), seen.reshape(len(seen), -1), rtol, atol, hint)

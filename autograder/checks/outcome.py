@@ -1,0 +1,49 @@
+"""One sub-check's verdict, with the words a student can act on."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Outcome:
+    check: str
+    passed: bool
+    message: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.check}: {'ok' if self.passed else self.message}"
+
+
+def failed(check: str, expected: str, seen: str, hint: str) -> Outcome:
+    return Outcome(check, False, f"expected {expected}, saw {seen}. Hint: {hint}")
+
+
+def holds(check: str, condition: bool, expected: str, seen: str, hint: str) -> Outcome:
+    return Outcome(check, True) if condition else failed(check, expected, seen, hint)
+
+
+def equal(check: str, expected, seen, hint: str) -> Outcome:
+    return holds(check, expected == seen, repr(expected), repr(seen), hint)
+
+
+def close(check: str, expected: np.ndarray, seen: np.ndarray | None, rtol: float, atol: float, hint: str) -> Outcome:
+    """Arrays equal within tolerance, with shapes compared first and the worst element reported."""
+    expected = np.asarray(expected, dtype=np.float64)
+    if seen is None:
+        return failed(check, f"an array of shape {expected.shape}", "nothing", hint)
+    seen = np.asarray(seen, dtype=np.float64)
+    if seen.shape != expected.shape:
+        if seen.size == expected.size:
+            seen = seen.reshape(expected.shape)
+        else:
+            return failed(check, f"shape {expected.shape}", f"shape {seen.shape}", hint)
+    if np.allclose(seen, expected, rtol=rtol, atol=atol):
+        return Outcome(check, True)
+    if not np.all(np.isfinite(seen)):
+        return failed(check, "finite values", "nan or inf", hint)
+    worst = int(np.argmax(np.abs(seen - expected) - rtol * np.abs(expected)))
+    index = tuple(int(i) for i in np.unravel_index(worst, expected.shape))
+    where = "" if expected.size == 1 else f" at index {index}"
+    return failed(check, f"{expected.flat[worst]:.6g}{where}", f"{seen.flat[worst]:.6g}", hint)

@@ -1,0 +1,119 @@
+"""Code that runs inside the student's kernel, called by the driver.
+
+The driver sends one-line calls such as
+`__import__("autograder.execution.in_kernel", fromlist=["_"]).run_probe(...)`,
+which bind no name in the student's namespace. Only numpy is needed here;
+torch is used when the notebook already imported it.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from autograder.execution.probes_protocol import (
+    ARRAY_KEY,
+    MAX_INFO_BYTES,
+    info_filename,
+    outputs_filename,
+    read_arrays,
+    write_arrays,
+)
+
+PROBE_ARGUMENTS = ("inputs", "outputs", "info", "student")
+MAX_INPUT_BYTES = 1 << 30
+
+
+def run_probe(name: str, code: str, inputs_path: str, out_dir: str, namespace: dict) -> None:
+    """Run a probe's code as a function over the student's namespace and write what it fills in.
+
+    Exceptions propagate: the driver reads them from the kernel's reply.
+    """
+    inputs = read_arrays(Path(inputs_path), MAX_INPUT_BYTES)
+    outputs: dict[str, Any] = {}
+    info: dict[str, Any] = {}
+    probe = compile_probe(name, code, namespace)
+    probe(inputs, outputs, info, student_lookup(namespace))
+    arrays = {}
+    for key, value in outputs.items():
+        if not isinstance(key, str) or not ARRAY_KEY.fullmatch(key):
+            raise KeyError(f"probe output name {key!r} must match [A-Za-z0-9_]+")
+        arrays[key] = to_array(key, value)
+    text = json.dumps(info, default=_json_value, allow_nan=True)
+    if len(text) > MAX_INFO_BYTES:
+        raise ValueError(f"probe info is {len(text)} bytes, over the {MAX_INFO_BYTES}-byte limit")
+    out = Path(out_dir)
+    write_arrays(out / outputs_filename(name), arrays)
+    (out / info_filename(name)).write_text(text, encoding="utf-8")
+
+
+def compile_probe(name: str, code: str, namespace: dict) -> Callable:
+    """The probe's code as the body of a function whose globals are the student's namespace.
+
+    Names the probe assigns stay local to the function, so nothing leaks into
+    the notebook's namespace; reading a global finds the student's definitions.
+    """
+    module = ast.parse(code, filename=f"<probe {name}>")
+    arguments = ast.arguments(posonlyargs=[], args=[ast.arg(arg=a) for a in PROBE_ARGUMENTS],
+                              kwonlyargs=[], kw_defaults=[], defaults=[])
+    function = ast.FunctionDef(name=f"probe_{name}", args=arguments, body=module.body or [ast.Pass()],
+                               decorator_list=[], returns=None, type_params=[])
+    wrapper = ast.fix_missing_locations(ast.Module(body=[function], type_ignores=[]))
+    holder: dict[str, Callable] = {}
+    exec(compile(wrapper, f"<probe {name}>", "exec"), namespace, holder)
+    return holder[f"probe_{name}"]
+
+
+def student_lookup(namespace: dict) -> Callable[[str], Any]:
+    def student(name: str) -> Any:
+        try:
+            return namespace[name]
+        except KeyError:
+            raise NameError(f"the notebook does not define {name}") from None
+    return student
+
+
+def to_array(key: str, value: Any) -> np.ndarray:
+    """A numpy array from a tensor, array, number or nested list; refuses objects."""
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor, without importing torch
+        value = value.detach().cpu()
+        try:
+            value = value.numpy()
+        except TypeError:  # bfloat16 and other types numpy lacks
+            value = value.float().numpy()
+    array = np.asarray(value)
+    if array.dtype.kind not in "biufc":
+        raise TypeError(f"probe output {key!r} is not a numeric array (dtype {array.dtype})")
+    return array
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if hasattr(value, "detach") and hasattr(value, "tolist"):
+        return value.detach().cpu().tolist()
+    if isinstance(value, (tuple, set, frozenset)):
+        return list(value)
+    raise TypeError(f"probe info holds a {type(value).__name__}, which is not JSON")
+
+
+def fix_cuda_dtype(namespace: dict) -> str | None:
+    """Old notebooks set `dtype = torch.cuda.FloatTensor`; without CUDA use the CPU type.
+
+    Returns what was replaced, or None when nothing was.
+    """
+    torch = sys.modules.get("torch")
+    dtype = namespace.get("dtype")
+    if torch is None or not isinstance(dtype, type) or getattr(dtype, "__module__", "") != "torch.cuda":
+        return None
+    if torch.cuda.is_available():
+        return None
+    cpu_type = getattr(torch, dtype.__name__, torch.FloatTensor)
+    namespace["dtype"] = cpu_type
+    return f"dtype was torch.cuda.{dtype.__name__}, which needs a GPU; replaced with torch.{cpu_type.__name__}"

@@ -1,0 +1,357 @@
+"""Grader side of running a submission: write the job, run the sandbox, read what came back.
+
+`run_submission` turns a loaded notebook, its helper files and the grader's
+probes into an `ExecutionResult`. Whatever the submission does (raise,
+loop, print without end, exhaust memory, kill its kernel, outlive the wall
+limit), the answer is a field of the result, never an exception in the
+grader. Only a mistake of the grader's own (a malformed probe) raises.
+
+The job folder:
+    job.json          statements to run, probes, limits, kernel interpreter
+    inputs/           probe inputs (.npz, written here)
+    work/             the kernel's cwd and HOME, with the helper .py files
+    out/              execution.jsonl and the probes' .npz/.json (written in the sandbox)
+    tmp/              TMPDIR when unsandboxed (the sandbox has its own tmpfs /tmp)
+    driver.log        the driver's own stdout/stderr (host side)
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path, PurePosixPath
+
+import autograder
+from autograder.execution import records
+from autograder.execution.cells import CellPlan, plan_notebook
+from autograder.execution.limits import (
+    JOIN_CGROUPS_FAILED,
+    Cgroups,
+    SandboxLimits,
+    describe_enforcement,
+    launcher_prefix,
+    rlimit_arguments,
+)
+from autograder.execution.probes_protocol import (
+    Probe,
+    ProbeResult,
+    inputs_filename,
+    read_probe_outputs,
+    validate_probes,
+    write_arrays,
+)
+from autograder.execution.records import ExecutionResult
+from autograder.execution.sandbox import (
+    SANDBOX_PACKAGE_ROOT,
+    UNPRIVILEGED_UID,
+    PythonEnvironment,
+    SandboxSupport,
+    build_bwrap_command,
+    describe_python,
+    detect_sandbox,
+    kernel_environment,
+)
+from autograder.paths import PROJECT_ROOT
+
+PACKAGE_DIR = Path(autograder.__file__).resolve().parent
+# Parts of a source checkout that student code must never see.
+HIDDEN_PROJECT_PARTS = ("reference", "grading_fixtures", "assignments", "tests", ".git")
+
+
+def run_submission(
+    notebook,
+    helper_files: Mapping[str, str | bytes] | None = None,
+    skip_calls: Iterable[str] = (),
+    probes: Iterable[Probe] = (),
+    limits: SandboxLimits | None = None,
+    kernel_python: str | None = None,
+    sandbox: bool = True,
+    workdir: Path | None = None,
+    gpu: bool = False,
+) -> ExecutionResult:
+    """Run a notebook's definitions and then the probes in a sandboxed kernel.
+
+    notebook: a loaded nbformat notebook. helper_files: relative path ->
+    content, placed in the kernel's cwd (`cs231n/gan_pytorch.py`). skip_calls:
+    the pack's training/plotting entry points (see cells.py). sandbox=False
+    runs without bubblewrap (`--no-sandbox`) and says so in the result.
+    workdir: an empty or missing folder to use and keep for the job; by
+    default a temporary one is removed afterwards.
+    """
+    limits = limits or SandboxLimits()
+    probes = list(probes)
+    validate_probes(probes)
+    plans = plan_notebook(notebook, skip_calls)
+    started = time.time()
+    keep = workdir is not None
+    job_dir = Path(workdir).resolve() if workdir is not None else Path(tempfile.mkdtemp(prefix="gangrade-job-"))
+    try:
+        return _run(plans, helper_files or {}, probes, limits, kernel_python or sys.executable, sandbox, job_dir,
+                    gpu, started)
+    finally:
+        if not keep:
+            shutil.rmtree(job_dir, ignore_errors=True)
+
+
+def _run(plans: list[CellPlan], helper_files: Mapping[str, str | bytes], probes: list[Probe],
+         limits: SandboxLimits, kernel_python: str, sandbox: bool, job_dir: Path, gpu: bool,
+         started: float) -> ExecutionResult:
+    support = detect_sandbox() if sandbox else None
+    if support is not None and not support.available:
+        return _nothing_ran(plans, probes, limits, started, f"the sandbox is not available: {support.reason}", False)
+    try:
+        kernel_env = describe_python(kernel_python)
+    except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as exc:
+        reason = f"the kernel's Python {kernel_python} could not be used: {exc}"
+        return _nothing_ran(plans, probes, limits, started, reason, sandbox)
+    problem = _write_job(job_dir, plans, helper_files, probes, limits, kernel_python)
+    if problem:
+        return _nothing_ran(plans, probes, limits, started, problem, sandbox)
+
+    as_root = bool(support and support.as_root)
+    use_cgroups = bool(support and support.cgroups)
+    enforcement = describe_enforcement(limits, use_cgroups=use_cgroups, gpu=gpu, limit_processes=as_root,
+                                       have_prlimit=shutil.which("prlimit") is not None)
+    cgroups = Cgroups(limits) if use_cgroups else None
+    try:
+        if cgroups is not None:
+            cgroups.create()
+        if support is not None:
+            command, environment = _sandboxed_command(support, job_dir, kernel_python, kernel_env, limits, gpu)
+        else:
+            command, environment = _unsandboxed_command(job_dir, kernel_python, limits, gpu)
+        rlimits = rlimit_arguments(limits, use_cgroups=use_cgroups, gpu=gpu, limit_processes=as_root)
+        command = launcher_prefix(cgroups.procs_files() if cgroups else [], rlimits) + command
+        exit_status, wall_hit = _launch(command, environment, job_dir, limits.wall_s - (time.time() - started))
+        result = _collect(plans, probes, limits, job_dir, support is not None, enforcement, started,
+                          exit_status, wall_hit, cgroups)
+    except OSError as exc:  # cgroups, files or the launch itself
+        reason = f"the sandbox could not be run: {exc}"
+        return _nothing_ran(plans, probes, limits, started, reason, support is not None, enforcement)
+    finally:
+        if cgroups is not None:
+            leftover = cgroups.kill_and_remove()
+            if leftover:
+                enforcement["cleanup"] = f"{leftover} processes were still running and were killed"
+    return result
+
+
+def _driver_command(job_dir: Path) -> list[str]:
+    return [sys.executable, "-m", "autograder.execution.driver", str(job_dir)]
+
+
+def _sandboxed_command(support: SandboxSupport, job_dir: Path, kernel_python: str, kernel_env: PythonEnvironment,
+                       limits: SandboxLimits, gpu: bool) -> tuple[list[str], dict[str, str]]:
+    """The bwrap command line; its environment is set inside by --setenv, so bwrap itself gets none."""
+    if support.as_root:
+        _give_to_sandbox_user(job_dir)
+    environment = kernel_environment(home=job_dir / "work", tmp=Path("/tmp"), python_path=SANDBOX_PACKAGE_ROOT,
+                                     kernel_python=kernel_python, threads=limits.threads, gpu=gpu)
+    hidden = [PROJECT_ROOT / part for part in HIDDEN_PROJECT_PARTS if (PROJECT_ROOT / part).exists()]
+    command = build_bwrap_command(
+        bwrap=support.bwrap, command=_driver_command(job_dir), job_dir=job_dir, package_dir=PACKAGE_DIR,
+        pythons=[describe_python(sys.executable), kernel_env], environment=environment, hidden_paths=hidden,
+        as_root=support.as_root, tmp_size_mb=limits.memory_mb, gpu=gpu, setpriv=shutil.which("setpriv") or "setpriv")
+    return command, {}
+
+
+def _unsandboxed_command(job_dir: Path, kernel_python: str, limits: SandboxLimits,
+                         gpu: bool) -> tuple[list[str], dict[str, str]]:
+    """The driver run directly (--no-sandbox), with the same whitelisted environment."""
+    (job_dir / "pkg").mkdir()
+    (job_dir / "pkg" / PACKAGE_DIR.name).symlink_to(PACKAGE_DIR)
+    environment = kernel_environment(home=job_dir / "work", tmp=job_dir / "tmp", python_path=str(job_dir / "pkg"),
+                                     kernel_python=kernel_python, threads=limits.threads, gpu=gpu)
+    return _driver_command(job_dir), environment
+
+
+def _nothing_ran(plans: list[CellPlan], probes: list[Probe], limits: SandboxLimits, started: float, reason: str,
+                 sandboxed: bool, enforcement: dict[str, str] | None = None) -> ExecutionResult:
+    """The result of a run that never reached the kernel: every statement and probe not run, and why."""
+    not_run = f"not run: {reason}"
+    result = ExecutionResult(records.build_records(plans, [], None, not_run),
+                             {p.name: ProbeResult(p.name, error=not_run) for p in probes},
+                             None, sandboxed, limits, enforcement or {}, error=reason)
+    result.timings.total_s = time.time() - started
+    return result
+
+
+def _write_job(job_dir: Path, plans: list[CellPlan], helper_files: Mapping[str, str | bytes], probes: list[Probe],
+               limits: SandboxLimits, kernel_python: str) -> str | None:
+    """Lay out the job folder; a helper file with a bad path is the submission's problem (returned)."""
+    job_dir.mkdir(parents=True, exist_ok=True)
+    if any(job_dir.iterdir()):
+        raise ValueError(f"the job folder {job_dir} is not empty")
+    job_dir.chmod(0o755)
+    for name in ("inputs", "work", "out", "tmp"):
+        (job_dir / name).mkdir()
+    for relative, content in helper_files.items():
+        path = PurePosixPath(relative)
+        if path.is_absolute() or ".." in path.parts or not path.parts:
+            return f"the helper file path {relative!r} leaves the submission's folder"
+        target = job_dir / "work" / Path(*path.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    for probe in probes:
+        write_arrays(job_dir / "inputs" / inputs_filename(probe.name), probe.inputs)
+    statements = [
+        {"id": s.id, "cell": s.cell, "code": s.padded_code(), "defines": list(s.defines)}
+        for plan in plans for s in plan.statements if s.runs
+    ]
+    job = {
+        "version": 1,
+        "kernel_python": kernel_python,
+        "work_dir": "work",
+        "out_dir": "out",
+        "statements": statements,
+        "probes": [{"name": p.name, "code": p.code, "timeout": p.timeout, "inputs": f"inputs/{inputs_filename(p.name)}"}
+                   for p in probes],
+        "limits": limits.as_dict(),
+    }
+    (job_dir / "job.json").write_text(json.dumps(job), encoding="utf-8")
+    return None
+
+
+def _give_to_sandbox_user(job_dir: Path) -> None:
+    """work/, out/ and tmp/ belong to the sandbox's uid; the rest stays root's and read-only to it."""
+    for name in ("work", "out", "tmp"):
+        for folder, _, files in os.walk(job_dir / name):
+            os.chown(folder, UNPRIVILEGED_UID, UNPRIVILEGED_UID)
+            for file in files:
+                os.chown(os.path.join(folder, file), UNPRIVILEGED_UID, UNPRIVILEGED_UID)
+
+
+def _launch(command: list[str], env: dict[str, str], job_dir: Path, wall_s: float) -> tuple[int | None, bool]:
+    """Run the command in its own process group; at the wall limit SIGKILL the group.
+
+    SIGKILL, because a driver or kernel may handle SIGTERM. Inside the
+    sandbox, bwrap's --die-with-parent and the pid namespace take every
+    process with it.
+    """
+    with open(job_dir / "driver.log", "wb") as log:
+        process = subprocess.Popen(command, env=env, cwd=job_dir / "work", stdin=subprocess.DEVNULL,
+                                   stdout=log, stderr=log, start_new_session=True)
+        try:
+            return process.wait(timeout=max(wall_s, 0.1)), False
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait()
+            return None, True
+
+
+def _collect(plans: list[CellPlan], probes: list[Probe], limits: SandboxLimits, job_dir: Path, sandboxed: bool,
+             enforcement: dict[str, str], started: float, exit_status: int | None, wall_hit: bool,
+             cgroups: Cgroups | None) -> ExecutionResult:
+    out_dir = job_dir / "out"
+    events, damaged = records.read_events(out_dir / records.EVENT_LOG, 2 * limits.output_total_bytes + (8 << 20))
+    death = records.find_death(events, plans)
+    oom = cgroups is not None and cgroups.oom_killed()
+    if death is not None and oom:
+        death.reason = f"the kernel was killed for using more than {limits.memory_mb} MB of memory"
+    finished = any(e["event"] == "finished" for e in events)
+
+    error = None
+    if wall_hit:
+        error = f"stopped at the wall limit of {limits.wall_s:g} s"
+    elif not finished and death is None:
+        error = _early_end(exit_status, job_dir, oom, limits)
+    pending = records.running_when_stopped(events) if (wall_hit or error) else None
+    if death is not None:
+        not_run = f"not run: {death.describe()}"
+    else:
+        not_run = f"not run: {error}" if error else "not run"
+
+    cells = records.build_records(plans, events, death, not_run)
+    if pending and pending[0] == "statement":
+        for record in (r for cell in cells for r in cell.statements):
+            if record.statement.id == pending[1]:
+                record.status, record.reason = "timeout", f"was running when {error}"
+                record.error = records.ErrorInfo("Timeout", record.reason)
+    probe_events = {e.get("name"): e for e in events if e["event"] == "probe"}
+    results = {}
+    for probe in probes:
+        if pending == ("probe", probe.name):
+            results[probe.name] = ProbeResult(probe.name, error=f"was running when {error}")
+        else:
+            late_stdout = "".join(text for stream, text, _ in records.late_output(events, "probe", probe.name)
+                                  if stream == "stdout")
+            results[probe.name] = _probe_result(probe, probe_events.get(probe.name), late_stdout, out_dir, limits,
+                                                death, not_run)
+
+    notes = [records.text_field(e, "text") for e in events if e["event"] == "note"]
+    dropped = sum(r.dropped_bytes for cell in cells for r in cell.statements)
+    if dropped:
+        notes.append(f"{dropped} bytes of printed output were over the limits and not kept")
+    if damaged:
+        notes.append("part of the sandbox's event log was unreadable and was ignored")
+    result = ExecutionResult(cells, results, death, sandboxed, limits, enforcement, notes=notes, error=error,
+                                     wall_limit_hit=wall_hit,
+                                     peak_memory_mb=cgroups.peak_memory_mb() if cgroups is not None else None)
+    _fill_timings(result.timings, events, started)
+    return result
+
+
+def _probe_result(probe: Probe, event: dict | None, late_stdout: str, out_dir: Path, limits: SandboxLimits,
+                  death: records.KernelDeath | None, not_run: str) -> ProbeResult:
+    if event is None:
+        return ProbeResult(probe.name, error=not_run)
+    stdout, seconds = records.text_field(event, "stdout") + late_stdout, records.number_field(event, "seconds")
+    status = event.get("status")
+    if status == "ok":
+        outputs, info, error = read_probe_outputs(out_dir, probe.name, limits.probe_output_mb << 20)
+        return ProbeResult(probe.name, outputs, info, error, stdout, seconds)
+    if status == "timeout":
+        error = f"timed out after {probe.timeout:g} s"
+    elif status == "hung":
+        error = death.reason if death else f"timed out after {probe.timeout:g} s and the kernel was stopped"
+    elif status == "died":
+        error = f"kernel died: {death.reason if death else 'unknown cause'}"
+    else:
+        error = _probe_error(records.error_field(event))
+    return ProbeResult(probe.name, error=error, stdout=stdout, seconds=seconds)
+
+
+def _probe_error(error: records.ErrorInfo | None) -> str:
+    """"Type: message", with the notebook line it came from when the traceback names one."""
+    if error is None:
+        return "the probe failed"
+    frames = records.NOTEBOOK_FRAME.findall(error.traceback)
+    return f"{error} (at {frames[-1]})" if frames else str(error)
+
+
+def _early_end(exit_status: int | None, job_dir: Path, oom: bool, limits: SandboxLimits) -> str:
+    if oom:
+        return f"the sandbox was killed for using more than {limits.memory_mb} MB of memory"
+    if exit_status == JOIN_CGROUPS_FAILED:
+        return "the sandbox could not join its cgroups"
+    try:
+        tail = (job_dir / "driver.log").read_bytes()[-1500:].decode("utf-8", errors="replace").strip()
+    except OSError:
+        tail = ""
+    detail = f": {tail.splitlines()[-1]}" if tail else ""
+    return f"the sandbox ended early (exit status {exit_status}){detail}"
+
+
+def _fill_timings(timings: records.Timings, events: list[dict], started: float) -> None:
+    driver = records.event_time(events, "driver_started")
+    kernel = records.event_time(events, "kernel_ready")
+    statements = records.event_time(events, "statements_done")
+    probes = records.event_time(events, "probes_done")
+    if driver is not None:
+        timings.sandbox_start_s = driver - started
+    if kernel is not None and driver is not None:
+        timings.kernel_start_s = kernel - driver
+    if statements is not None and kernel is not None:
+        timings.statements_s = statements - kernel
+    if probes is not None and statements is not None:
+        timings.probes_s = probes - statements
+    timings.total_s = time.time() - started

@@ -1,0 +1,7 @@
+"""Observing student code: what runs in the student's kernel, and nothing else.
+
+`kernel_side` is imported *inside the sandboxed kernel* by the probes' code;
+it turns what student functions return into plain numpy arrays and JSON.
+It must stay free of anything the sandbox does not show (no `reference`,
+no fixtures).
+"""

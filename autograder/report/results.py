@@ -1,0 +1,201 @@
+"""One graded submission, and the Gradescope `results.json` that records it.
+
+The file follows Gradescope's autograder specification (the "Output format"
+of gradescope-autograders.readthedocs.io/en/latest/specs/). The fields we
+write mean, there:
+- `score`: the submission's total; when present it overrides the sum of the
+  tests' scores (we write both, and they agree).
+- `execution_time`: seconds.
+- `output`: text about the whole submission, shown above the tests.
+- `stdout_visibility`: whether the autograder's stdout is shown to students;
+  ours stays `hidden` (the default), since a grader log may describe hidden checks.
+- `tests[]`: `name`, `score`, `max_score`, `output` (shown collapsed under
+  the test), `status` (`passed`/`failed`, overriding Gradescope's own rule of
+  full marks = passed) and `visibility` (`hidden`, `after_due_date`,
+  `after_published` or `visible`, the default).
+- `extra_data`: data stored with the result and not shown; gangrade keeps its
+  own record there, under `gangrade` (versions, sandboxed or not, graded or not).
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import re
+import tempfile
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import autograder
+from autograder.packs import Pack
+
+RESULTS_FILE = "results.json"
+STATUSES = ("passed", "failed")
+VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
+# Keys of extra_data.gangrade that GradeResult fills itself; `extra` may not reuse them.
+RESERVED_KEYS = frozenset({"submission_id", "graded", "sandboxed", "versions"})
+
+
+def grader_versions() -> dict[str, str]:
+    """Versions that decide a grade, recorded so a regrade can explain a difference."""
+    versions = {"gangrade": autograder.__version__, "python": platform.python_version()}
+    for package in ("torch", "numpy", "nbformat", "nbclient"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return versions
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """The outcome of one rubric item."""
+
+    name: str  # the rubric item id
+    score: float
+    max_score: float
+    status: str  # "passed" or "failed"
+    output: str = ""  # what went wrong, in words a student can act on
+    visibility: str = "visible"
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}, not {self.status!r}")
+        if self.visibility not in VISIBILITIES:
+            raise ValueError(f"visibility must be one of {VISIBILITIES}, not {self.visibility!r}")
+        if not 0 <= self.score <= self.max_score:  # also refuses NaN, which JSON cannot carry
+            raise ValueError(f"item {self.name!r}: score {self.score} is outside [0, {self.max_score}]")
+
+
+@dataclass(frozen=True)
+class GradeResult:
+    """Everything results.json says about one submission."""
+
+    submission_id: str
+    items: list[ItemResult]  # in rubric order
+    output: str
+    execution_time: float  # seconds
+    sandboxed: bool
+    extra: dict[str, Any] = field(default_factory=dict)
+    graded: bool = True  # False when the submission could not be graded at all
+    versions: dict[str, str] = field(default_factory=grader_versions)
+
+    def __post_init__(self) -> None:
+        # The id names a folder under OUT/: nothing that could climb out of it.
+        if not re.fullmatch(r"[A-Za-z0-9._-]+", self.submission_id) or set(self.submission_id) == {"."}:
+            raise ValueError(f"submission id {self.submission_id!r} is not a safe folder name")
+        clashes = RESERVED_KEYS & set(self.extra)
+        if clashes:
+            raise ValueError(f"extra may not use the keys {sorted(clashes)}")
+
+    @property
+    def score(self) -> float:
+        return round(sum(item.score for item in self.items), 2)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(item.max_score for item in self.items), 2)
+
+    @property
+    def failed_items(self) -> list[ItemResult]:
+        return [item for item in self.items if item.status == "failed"]
+
+
+def failed_submission_result(pack: Pack, submission_id: str, reason: str, execution_time: float, *, sandboxed: bool = False) -> GradeResult:
+    """A score-0 result for a submission that could not be graded, every rubric item failed with the reason."""
+    message = f"not graded: {reason}"
+    items = [ItemResult(item.id, 0, item.points, "failed", message) for item in pack.items]
+    return GradeResult(submission_id, items, message, execution_time, sandboxed, graded=False)
+
+
+def check_rubric(result: GradeResult, pack: Pack) -> None:
+    """Raise ValueError unless the result has exactly the pack's rubric items, in order, with their points."""
+    expected = [(item.id, item.points) for item in pack.items]
+    seen = [(item.name, item.max_score) for item in result.items]
+    if seen != expected:
+        raise ValueError(f"{result.submission_id}: items {seen} do not match the rubric of {pack.id} {expected}")
+
+
+def to_gradescope(result: GradeResult) -> dict[str, Any]:
+    """The results.json document, as plain JSON values."""
+    return {
+        "score": result.score,
+        "execution_time": result.execution_time,
+        "output": result.output,
+        "stdout_visibility": "hidden",
+        "tests": [
+            {
+                "name": item.name,
+                "score": item.score,
+                "max_score": item.max_score,
+                "status": item.status,
+                "output": item.output,
+                "visibility": item.visibility,
+            }
+            for item in result.items
+        ],
+        "extra_data": {
+            "gangrade": {
+                "submission_id": result.submission_id,
+                "graded": result.graded,
+                "sandboxed": result.sandboxed,
+                "versions": result.versions,
+                **result.extra,
+            }
+        },
+    }
+
+
+def from_gradescope(document: dict[str, Any], submission_id: str | None = None) -> GradeResult:
+    """Read back what `to_gradescope` wrote (for `gangrade report`); `submission_id` if the record lacks one."""
+    record = dict(document.get("extra_data", {}).get("gangrade", {}))
+    items = [
+        ItemResult(t["name"], t["score"], t["max_score"], t["status"], t.get("output", ""), t.get("visibility", "visible"))
+        for t in document["tests"]
+    ]
+    return GradeResult(
+        submission_id=record.pop("submission_id", submission_id),
+        items=items,
+        output=document.get("output", ""),
+        execution_time=document.get("execution_time", 0.0),
+        sandboxed=record.pop("sandboxed", False),
+        graded=record.pop("graded", True),
+        versions=record.pop("versions", {}),
+        extra=record,
+    )
+
+
+def write_results(out_dir: str | Path, result: GradeResult, pack: Pack | None = None) -> Path:
+    """Write OUT/<submission-id>/results.json atomically; with `pack`, check the rubric first."""
+    if pack is not None:
+        check_rubric(result, pack)
+    folder = Path(out_dir) / result.submission_id
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / RESULTS_FILE
+    text = json.dumps(to_gradescope(result), ensure_ascii=False, indent=2, allow_nan=False)
+    atomic_write_text(target, text + "\n")
+    return target
+
+
+def load_results(path: str | Path) -> GradeResult:
+    path = Path(path)
+    return from_gradescope(json.loads(path.read_text(encoding="utf-8")), submission_id=path.parent.name)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write UTF-8 text so that readers see the old file or the new one, never half of one."""
+    descriptor, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)  # mkstemp makes it private; results are for the course staff to read
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise

@@ -1,0 +1,54 @@
+"""A few lines per graded submission for the terminal.
+
+    alice: 85/100 (3 items failed)
+      gan_loss        0/15  discriminator_loss: expected 1.8424, got 0.9212
+      ...
+
+Plain text unless `color` is asked for (the command line asks only on a terminal).
+"""
+from __future__ import annotations
+
+from autograder.packs import Pack
+from autograder.report.results import GradeResult
+
+BOLD, RED, GREEN, RESET = "\033[1m", "\033[31m", "\033[32m", "\033[0m"
+
+
+def terminal_summary(result: GradeResult, pack: Pack, color: bool = False) -> str:
+    """The headline score, then one line per failed item: its points and the first line of its output."""
+
+    def paint(text: str, code: str) -> str:
+        return f"{code}{text}{RESET}" if color else text
+
+    score = f"{_points(result.score)}/{_points(pack.total_points)}"
+    if not result.graded:
+        return f"{paint(result.submission_id, BOLD)}: {paint(score, RED)} ({_first_line(result.output)})"
+
+    rubric_order = {item.id: index for index, item in enumerate(pack.items)}
+    failed = sorted(result.failed_items, key=lambda item: rubric_order.get(item.name, len(rubric_order)))
+    if not failed:
+        return f"{paint(result.submission_id, BOLD)}: {paint(score, GREEN)} (all items passed)"
+
+    count = f"{len(failed)} item{'s' if len(failed) > 1 else ''} failed"
+    lines = [f"{paint(result.submission_id, BOLD)}: {paint(score, RED)} ({count})"]
+    name_width = max(len(item.name) for item in failed)
+    points_width = max(len(_item_points(item.score, item.max_score)) for item in failed)
+    for item in failed:
+        name = paint(item.name.ljust(name_width), RED)
+        points = _item_points(item.score, item.max_score).rjust(points_width)
+        lines.append(f"  {name}  {points}  {_first_line(item.output)}".rstrip())
+    return "\n".join(lines)
+
+
+def _item_points(score: float, max_score: float) -> str:
+    return f"{_points(score)}/{_points(max_score)}"
+
+
+def _points(value: float) -> str:
+    """85.0 -> '85', 85.5 -> '85.5', 3.333... -> '3.33'."""
+    return f"{round(value, 2):g}"
+
+
+def _first_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines()]
+    return lines[0] if lines else ""

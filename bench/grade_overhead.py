@@ -1,0 +1,86 @@
+"""Grading overhead: a sandboxed kernel against a bare Python process doing the same work.
+
+For one notebook (default: the cs231n_gan solution), measures
+  - gangrade's grade (brief training off): sandbox start, kernel start,
+    the definition statements, the probes, the checks;
+  - a bare process: the same statements exec'd in-process, the same probes
+    run in-process, the same checks;
+and prints both and their ratio (target: at most 1.3x).
+
+    python bench/grade_overhead.py [NOTEBOOK] [--repeat N]
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from autograder.checks.plan import grade_item
+from autograder.execution.cells import plan_notebook
+from autograder.execution.runner import run_submission
+from autograder.packs import get_pack
+from autograder.public import run_probes_in_process
+from autograder.submission import load_submission
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def sandboxed(submission, pack, plan) -> dict[str, float]:
+    started = time.perf_counter()
+    execution = run_submission(submission.notebook, submission.helper_files, skip_calls=pack.skip_calls,
+                               probes=[g.probe for groups in plan.values() for g in groups])
+    ran = time.perf_counter()
+    points = {item.id: item.points for item in pack.items}
+    for item, groups in plan.items():
+        grade_item(item, points[item], groups, execution.probes)
+    done = time.perf_counter()
+    t = execution.timings
+    return {"sandbox start": t.sandbox_start_s or 0.0, "kernel start": t.kernel_start_s or 0.0,
+            "statements": t.statements_s or 0.0, "probes": t.probes_s or 0.0,
+            "checks": done - ran, "total": done - started}
+
+
+def bare(submission, pack, plan) -> dict[str, float]:
+    started = time.perf_counter()
+    namespace: dict = {"__name__": "__main__"}
+    for cell in plan_notebook(submission.notebook, pack.skip_calls):
+        for statement in cell.statements:
+            if not statement.runs:
+                continue
+            with contextlib.suppress(Exception), contextlib.redirect_stdout(io.StringIO()), \
+                    contextlib.redirect_stderr(io.StringIO()):
+                exec(compile(statement.code, f"cell {statement.cell}", "exec"), namespace)
+    defined = time.perf_counter()
+    points = {item.id: item.points for item in pack.items}
+    results = run_probes_in_process(namespace, [g.probe for groups in plan.values() for g in groups])
+    probed = time.perf_counter()
+    for item, groups in plan.items():
+        grade_item(item, points[item], groups, results)
+    done = time.perf_counter()
+    return {"statements": defined - started, "probes": probed - defined, "checks": done - probed, "total": done - started}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("notebook", nargs="?", type=Path, default=ROOT / "assignments/cs231n_gan/samples/solution.ipynb")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    submission = load_submission(args.notebook)
+    pack = get_pack(submission.assignment or "cs231n_gan")
+    plan = pack.checks().plan(np.random.default_rng(0))
+    runs = {"sandboxed kernel": [sandboxed(submission, pack, plan) for _ in range(args.repeat)],
+            "bare process": [bare(submission, pack, plan) for _ in range(args.repeat)]}
+    for name, samples in runs.items():
+        parts = ", ".join(f"{key} {statistics.median(s[key] for s in samples):.2f} s" for key in samples[0])
+        print(f"{name:>17}: {parts}")
+    ratio = statistics.median(s["total"] for s in runs["sandboxed kernel"]) / statistics.median(s["total"] for s in runs["bare process"])
+    print(f"ratio (median totals): {ratio:.2f}x  (target <= 1.3x)")
+
+
+if __name__ == "__main__":
+    main()
