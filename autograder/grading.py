@@ -45,7 +45,7 @@ def grade_submission(submission: Submission, pack: Pack, options: GradeOptions) 
         submission.notebook,
         submission.helper_files,
         skip_calls=pack.skip_calls,
-        probes=[group.probe for groups in plan.values() for group in groups],
+        probes=[group.probe for groups in plan.values() for group in groups if group.probe],
         limits=options.limits,
         kernel_python=options.kernel_python,
         sandbox=options.sandbox,

@@ -46,7 +46,7 @@ def run_probes_in_process(namespace: dict, probes: list[Probe]) -> dict[str, Pro
 def grade_in_process(namespace: dict, plan: dict[str, list[CheckGroup]], pack: Pack) -> dict[str, ItemVerdict]:
     points = {item.id: item.points for item in pack.items}
     return {
-        item: grade_item(item, points[item], groups, run_probes_in_process(namespace, [g.probe for g in groups]))
+        item: grade_item(item, points[item], groups, run_probes_in_process(namespace, [g.probe for g in groups if g.probe]))
         for item, groups in plan.items()
     }
 

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def sandboxed(submission, pack, plan) -> dict[str, float]:
     started = time.perf_counter()
     execution = run_submission(submission.notebook, submission.helper_files, skip_calls=pack.skip_calls,
-                               probes=[g.probe for groups in plan.values() for g in groups])
+                               probes=[g.probe for groups in plan.values() for g in groups if g.probe])
     ran = time.perf_counter()
     points = {item.id: item.points for item in pack.items}
     for item, groups in plan.items():
@@ -57,7 +57,7 @@ def bare(submission, pack, plan) -> dict[str, float]:
                 exec(compile(statement.code, f"cell {statement.cell}", "exec"), namespace)
     defined = time.perf_counter()
     points = {item.id: item.points for item in pack.items}
-    results = run_probes_in_process(namespace, [g.probe for groups in plan.values() for g in groups])
+    results = run_probes_in_process(namespace, [g.probe for groups in plan.values() for g in groups if g.probe])
     probed = time.perf_counter()
     for item, groups in plan.items():
         grade_item(item, points[item], groups, results)

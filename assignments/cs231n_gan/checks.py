@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from autograder.checks.models import same_function, student_parameters
-from autograder.checks.outcome import close, equal, holds
+from autograder.checks.outcome import Outcome, close, equal, holds
 from autograder.checks.plan import CheckGroup, kernel_call
 from autograder.execution.probes_protocol import Probe
 
@@ -284,6 +284,89 @@ def get_optimizer_groups(rng):
     return [CheckGroup(Probe("get_optimizer", kernel_call("optimizer_for_probes", name="get_optimizer"), {}), judge)]
 
 
+# ------------------------------------------------------------------ training
+
+LOOP_BATCHES = 3
+BRIEF_TRAINING_PENDING = Outcome(
+    "brief training", False,
+    "not graded yet: making digits with the student's networks is scored by brief training, "
+    "which this version of gangrade does not run")
+
+
+def training_groups(rng):
+    """run_a_gan watched with spy networks, solvers and loader; the brief-training half is pending."""
+    batches = {f"batch{i}": rng.uniform(0, 1, (BATCH, 784)).astype(np.float32) for i in range(LOOP_BATCHES)}
+    for batch in batches.values():
+        batch[:, :2] = [0.0, 1.0]  # exact ends, so raw and rescaled images are told apart
+    code = kernel_call("observe_gan_loop", module="spies", name="run_a_gan", batch_size=BATCH, noise_size=NOISE_DIM)
+    loop = CheckGroup(Probe("training_loop", code, batches, timeout=60.0), judge_gan_loop,
+                      hint_on_error="run_a_gan must run one epoch over loader_train with the D, G and solvers it is given")
+    return [loop, CheckGroup(None, lambda _: [BRIEF_TRAINING_PENDING])]
+
+
+def _iterations(events: list[dict]) -> list[list[dict]]:
+    """The loop's events split at each batch it drew."""
+    iterations: list[list[dict]] = []
+    for event in events:
+        if event["kind"] == "batch":
+            iterations.append([])
+        elif iterations:
+            iterations[-1].append(event)
+    return iterations
+
+
+def judge_gan_loop(result) -> list[Outcome]:
+    iterations = _iterations(result.info["events"])
+    kinds = [[e["kind"] for e in it] for it in iterations]
+    steps_ok = len(iterations) == LOOP_BATCHES and all(k.count("D_solver.step") == 1 and k.count("G_solver.step") == 1 for k in kinds)
+    wrong_loss, uncleared, attached, raw, unscaled = set(), set(), set(), set(), set()
+    # Backward passes that reached each network's gradients since they were last cleared: the
+    # discriminator loss reaches D; the generator loss reaches D and G (through D). A step is on
+    # clean gradients when exactly one loss, its own, reached it.
+    pending = {"D": 0, "G": 0}
+    last_loss = None
+    for number, iteration in enumerate(iterations, start=1):
+        in_d_phase, saw_scaled = True, False
+        for event in iteration:
+            kind = event["kind"]
+            if kind == "discriminator_loss":
+                last_loss, pending["D"] = kind, pending["D"] + 1
+            elif kind == "generator_loss":
+                last_loss, pending["D"], pending["G"] = kind, pending["D"] + 1, pending["G"] + 1
+            elif kind.endswith("zero_grad"):
+                pending[kind[0]] = 0
+            elif kind == "D.forward" and in_d_phase:
+                if event["attached"]:
+                    attached.add(number)
+                if event.get("real_raw"):
+                    raw.add(number)
+                saw_scaled |= bool(event.get("real_scaled"))
+            elif kind.endswith("_solver.step"):
+                network = kind[0]
+                if last_loss != ("discriminator_loss" if network == "D" else "generator_loss"):
+                    wrong_loss.add(number)
+                if pending[network] != 1:
+                    uncleared.add(number)
+                in_d_phase = in_d_phase and network != "D"
+        if not saw_scaled:
+            unscaled.add(number)
+    hint_steps = "per batch: D_solver steps after the discriminator loss, then G_solver after the generator loss"
+    return [
+        holds("one D step and one G step per batch", steps_ok, f"{LOOP_BATCHES} batches, each with one D_solver.step and one G_solver.step",
+              "; ".join(f"batch {i + 1}: {k.count('D_solver.step')} D, {k.count('G_solver.step')} G steps" for i, k in enumerate(kinds)) or "no batches drawn",
+              hint_steps),
+        holds("each solver steps on its own loss", not wrong_loss, "D_solver.step after discriminator_loss, G_solver.step after generator_loss",
+              f"a step after the other network's loss in batch(es) {sorted(wrong_loss)}", hint_steps),
+        holds("gradients cleared before each step", not uncleared, "each step on the gradients of its own loss only",
+              f"a step on accumulated gradients in batch(es) {sorted(uncleared)}",
+              "call D_solver.zero_grad() / G_solver.zero_grad() right before each network's backward pass"),
+        holds("D step on detached fakes", not attached, "generated images detached from G in the D step",
+              f"D given images attached to G's graph in batch(es) {sorted(attached)}", "use G(z).detach() for the discriminator's step"),
+        holds("real images rescaled to [-1, 1]", not (raw or unscaled), "D fed 2 * (x - 0.5) for the real batch",
+              f"raw [0, 1] images in batch(es) {sorted(raw | unscaled)}", "D sees real images in the generator's range: 2 * (x - 0.5)"),
+    ]
+
+
 # ----------------------------------------------------------- inline question
 
 def inline_minimax_groups(rng):
@@ -313,6 +396,7 @@ def plan(rng: np.random.Generator) -> dict[str, list[CheckGroup]]:
         "lsgan_loss": lsgan_loss_groups(rng),
         "dc_discriminator": dc_discriminator_groups(rng, models.DCDiscriminator),
         "dc_generator": dc_generator_groups(rng, models.DCGenerator),
+        "training": training_groups(rng),
         "inline_minimax": inline_minimax_groups(rng),
     }
 

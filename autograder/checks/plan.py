@@ -16,18 +16,18 @@ from autograder.execution.probes_protocol import Probe, ProbeResult
 Judge = Callable[[ProbeResult], list[Outcome]]
 
 
-def kernel_call(primitive: str, **arguments) -> str:
-    """Probe code calling one `autograder.observe.kernel_side` primitive on the notebook's namespace."""
+def kernel_call(primitive: str, module: str = "kernel_side", **arguments) -> str:
+    """Probe code calling one primitive of `autograder.observe.<module>` on the notebook's namespace."""
     args = "".join(f", {key}={value!r}" for key, value in arguments.items())
     return (
-        "import autograder.observe.kernel_side as _kernel_side\n"
-        f"_kernel_side.{primitive}(globals(), inputs=inputs, outputs=outputs, info=info{args})\n"
+        f"import autograder.observe.{module} as _observe\n"
+        f"_observe.{primitive}(globals(), inputs=inputs, outputs=outputs, info=info{args})\n"
     )
 
 
 @dataclass
 class CheckGroup:
-    probe: Probe
+    probe: Probe | None          # None: a group judged without running anything (e.g. "not graded yet")
     judge: Judge
     weight: float = 1.0
     hint_on_error: str = "make sure the function runs on the inputs the notebook describes"
@@ -62,7 +62,7 @@ def grade_item(item: str, max_points: int, groups: list[CheckGroup], results: di
     total_weight = sum(group.weight for group in groups)
     earned = 0.0
     for group in groups:
-        result = results.get(group.probe.name)
+        result = results.get(group.probe.name) if group.probe else ProbeResult("none")
         if result is None or result.error:
             reason = "it did not run" if result is None else result.error
             verdict.outcomes.append(Outcome(group.probe.name, False, f"{reason}. Hint: {group.hint_on_error}"))

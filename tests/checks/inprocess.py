@@ -12,6 +12,6 @@ from autograder.public import run_probes_in_process
 def grade_namespace(namespace: dict, plan: dict, points: dict[str, int]) -> dict:
     """Item id -> ItemVerdict for a namespace, as the engine would grade it."""
     return {
-        item: grade_item(item, points[item], groups, run_probes_in_process(namespace, [g.probe for g in groups]))
+        item: grade_item(item, points[item], groups, run_probes_in_process(namespace, [g.probe for g in groups if g.probe]))
         for item, groups in plan.items()
     }

@@ -33,10 +33,10 @@ SAMPLE_NOISE = (
         "sample_noise returns torch.rand without rescaling: noise in [0, 1), never negative",
         (Replace("sample_noise", "return 2 * torch.rand(batch_size, dim) - 1",
                  "return torch.rand(batch_size, dim)"),),
-        fails=("sample_noise",),
-        may_fail=("training",),
-        note="run_a_gan feeds this noise to the generator; a GAN can learn from [0, 1) noise, "
-             "so whether the brief training still passes depends on the budget.",
+        fails=("sample_noise", "training"),
+        note="It fails `training` too: run_a_gan feeds this noise to the generator, and in trial "
+             "runs (vanilla GAN, bundled digits, two seeds, up to 3720 iterations) the generator "
+             "collapsed to a single digit class every time, where the solution's covered all ten.",
     ),
     Sample(
         "buggy/sample_noise_seed_ignored.ipynb",
@@ -50,9 +50,8 @@ SAMPLE_NOISE = (
         (Replace("sample_noise", "return 2 * torch.rand(batch_size, dim) - 1",
                  "return torch.randn(batch_size, dim)"),),
         fails=("sample_noise",),
-        may_fail=("training",),
-        note="Gaussian noise is a fine input for a GAN; the brief training is expected to pass, "
-             "but it trains on different noise from the reference's.",
+        note="Gaussian noise is a fine input for a GAN: in trial runs (vanilla GAN, bundled digits, "
+             "930 iterations, two seeds) it trained as well as the solution, so `training` passes.",
     ),
 )
 
@@ -62,18 +61,21 @@ DISCRIMINATOR = (
         "discriminator uses LeakyReLU(0.2) (DCGAN's slope) instead of the notebook's 0.01",
         (Replace("discriminator", "nn.LeakyReLU(0.01)", "nn.LeakyReLU(0.2)", count=2),),
         fails=("discriminator",),
-        note="The parameter count is right; only the layer values show the slope.",
+        may_fail=("training",),
+        note="The parameter count is right; only the layer values show the slope. It trains, a "
+             "little behind the solution: in trial runs (930 iterations, two seeds) the Frechet "
+             "distance of its samples was 81-89 against the solution's 68-71.",
     ),
     Sample(
         "buggy/discriminator_sigmoid_output.ipynb",
         "discriminator ends in a Sigmoid, so it returns probabilities where logits are expected",
         (Replace("discriminator", "nn.Linear(256, 1),  # (N, 1) logits",
                  "nn.Linear(256, 1),\n        nn.Sigmoid(),  # (N, 1) probability of real"),),
-        fails=("discriminator",),
-        may_fail=("training",),
-        note="The losses apply a second sigmoid to scores squashed into (0, 1), so the "
-             "discriminator can hardly separate real from fake; brief training is likely to "
-             "fall short of the reference.",
+        fails=("discriminator", "training"),
+        note="It fails `training` too: the losses apply a second sigmoid to scores already squashed "
+             "into (0, 1), so the discriminator's probabilities stay within (0.5, 0.73) and it "
+             "gives the generator no useful signal. In trial runs (930 iterations, two seeds) the "
+             "generator collapsed to one blob that the classifier read as a single class.",
     ),
     Sample(
         "buggy/discriminator_hidden_128.ipynb",
@@ -82,6 +84,10 @@ DISCRIMINATOR = (
          Replace("discriminator", "nn.Linear(256, 256)", "nn.Linear(128, 128)"),
          Replace("discriminator", "nn.Linear(256, 1)", "nn.Linear(128, 1)")),
         fails=("discriminator",),
+        may_fail=("training",),
+        note="A smaller discriminator still trains, a little behind the solution: in trial runs "
+             "(930 iterations, two seeds) the Frechet distance of its samples was 105-116 against "
+             "the solution's 68-71.",
     ),
 )
 
@@ -103,8 +109,9 @@ GENERATOR = (
         fails=("generator", "training"),
         note="The values lie inside [-1, 1], so only the layer sequence (Sigmoid for Tanh) and the "
              "missing negative values show the bug. It fails `training` too: real images are in "
-             "[-1, 1] with background -1, which a sigmoid cannot produce, so the generated digits "
-             "are grey-on-grey and the discriminator separates them trivially.",
+             "[-1, 1] with background -1, which a sigmoid cannot produce, so the discriminator "
+             "separates real from generated trivially; in trial runs the samples never became "
+             "digits.",
     ),
 )
 
@@ -140,10 +147,10 @@ GAN_LOSS = (
         "generator_loss is the minimax form -bce(fake, 0) = log(1 - D(G(z))) instead of bce(fake, 1)",
         (Replace("gan_loss", "    return bce_loss(logits_fake, torch.ones_like(logits_fake))",
                  "    return -bce_loss(logits_fake, torch.zeros_like(logits_fake))"),),
-        fails=("gan_loss",),
-        may_fail=("training",),
-        note="The saturating loss gives the generator little gradient while the discriminator "
-             "rejects its samples confidently; the brief training may or may not catch up.",
+        fails=("gan_loss", "training"),
+        note="It fails `training` too: the saturating loss gives the generator almost no gradient "
+             "while the discriminator rejects its samples confidently. In trial runs (two seeds, "
+             "up to 3720 iterations) the generator collapsed to a single class every time.",
     ),
     Sample(
         "buggy/gan_loss_bce_without_logits.ipynb",
