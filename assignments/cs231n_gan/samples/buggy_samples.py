@@ -99,8 +99,10 @@ GENERATOR = (
                  "nn.Linear(1024, 784),  # (N, 784)"),),
         fails=("generator",),
         may_fail=("training",),
-        note="Without the tanh the generator can still learn to match real pixels, but its "
-             "samples leave [-1, 1]; how the brief training scores them depends on the budget.",
+        note="Without the tanh the generator still learns digits, behind the solution: in trial "
+             "runs (two seeds) the Frechet distance of its samples was 86-110 after 930 iterations "
+             "(solution 68-71) and 33-56 after 3720 (solution 12). Whether that passes depends on "
+             "the grader's budget and threshold.",
     ),
     Sample(
         "buggy/generator_sigmoid_output.ipynb",
@@ -140,7 +142,8 @@ GAN_LOSS = (
                  "    fake_loss = bce_loss(logits_fake, torch.ones_like(logits_fake))"),),
         fails=("gan_loss", "training"),
         note="It fails `training` too: the discriminator learns to call fakes real, which is what "
-             "the generator's loss asks for already, so the generator gets no signal about digits.",
+             "the generator's loss asks for already, so the generator gets no signal about digits; "
+             "in trial runs the samples never became digits.",
     ),
     Sample(
         "buggy/gan_loss_saturating_generator.ipynb",
@@ -189,19 +192,19 @@ GET_OPTIMIZER = (
         "get_optimizer keeps Adam's default betas (0.9, 0.999) instead of beta1 = 0.5",
         (Replace("get_optimizer", "optim.Adam(model.parameters(), lr=1e-3, betas=(0.5, 0.999))",
                  "optim.Adam(model.parameters(), lr=1e-3)"),),
-        fails=("get_optimizer",),
-        may_fail=("training",),
-        note="The notebook warns that with beta1 = 0.9 the discriminator often wins and the "
-             "generator stops learning; over a brief budget the effect may not show.",
+        fails=("get_optimizer", "training"),
+        note="It fails `training` too, as the notebook warns: in trial runs (vanilla GAN, bundled "
+             "digits, two seeds, up to 3720 iterations) the generator collapsed to a single class "
+             "every time.",
     ),
     Sample(
         "buggy/get_optimizer_lr_1e-4.ipynb",
         "get_optimizer uses learning rate 1e-4 instead of 1e-3",
         (Replace("get_optimizer", "lr=1e-3, betas", "lr=1e-4, betas"),),
-        fails=("get_optimizer",),
-        may_fail=("training",),
-        note="Ten times slower learning; over a brief budget the samples are likely worse than "
-             "the reference's.",
+        fails=("get_optimizer", "training"),
+        note="It fails `training` too: ten times slower learning leaves it far behind the "
+             "reference over any brief budget. In trial runs (two seeds) the Frechet distance of "
+             "its samples was 126-154 after 3720 iterations, against the solution's 12.",
     ),
     Sample(
         "buggy/get_optimizer_global_model.ipynb",

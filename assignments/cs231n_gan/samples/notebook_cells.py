@@ -68,7 +68,7 @@ def _is_seed_guard(statement: ast.stmt) -> bool:
 
 def check_cell(item: str) -> Cell:
     """A code cell running the public checks of one rubric item."""
-    return code(f"check_{item}", f'check("{item}", globals())')
+    return code(f"check_{item}", f'check("{item}", globals(), assignment="cs231n_gan")')
 
 
 # ------------------------------------------------------------------ introduction
@@ -147,6 +147,7 @@ import torch.optim as optim
 from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.data.mnist import load_mnist
+from autograder.public import check
 
 import matplotlib.pyplot as plt
 import matplotlib.gridspec as gridspec
@@ -155,8 +156,6 @@ import matplotlib.gridspec as gridspec
 plt.rcParams['figure.figsize'] = (10.0, 8.0)  # default size of plots
 plt.rcParams['image.interpolation'] = 'nearest'
 plt.rcParams['image.cmap'] = 'gray'
-
-from autograder.public import check
 """)
 
 HELPERS = code("helpers", """
