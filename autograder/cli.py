@@ -148,7 +148,7 @@ def run_grade(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     """Public checks only: needs the committed fixtures, never the reference."""
-    from autograder.checks.plan import grade_item
+    from autograder.checks.plan import grade_item, plan_probes
     from autograder.execution.runner import run_submission
     from autograder.execution.sandbox import detect_sandbox
     from autograder.public import public_plan
@@ -162,7 +162,7 @@ def run_check(args: argparse.Namespace) -> int:
     plan = public_plan(pack)
     sandboxed = detect_sandbox().available  # your own code on your own machine: the sandbox is a courtesy here
     execution = run_submission(submission.notebook, submission.helper_files, skip_calls=pack.skip_calls,
-                               probes=[group.probe for groups in plan.values() for group in groups if group.probe], sandbox=sandboxed)
+                               probes=plan_probes(plan), sandbox=sandboxed)
     print(f"{args.notebook}: public checks of {pack.id}")
     for item in pack.items:
         if item.id not in plan:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from autograder.checks.plan import CheckGroup, grade_item
+from autograder.checks.plan import CheckGroup, grade_item, plan_probes
 from autograder.execution.limits import SandboxLimits
 from autograder.execution.records import ExecutionResult
 from autograder.execution.runner import run_submission
@@ -45,7 +45,7 @@ def grade_submission(submission: Submission, pack: Pack, options: GradeOptions) 
         submission.notebook,
         submission.helper_files,
         skip_calls=pack.skip_calls,
-        probes=[group.probe for groups in plan.values() for group in groups if group.probe],
+        probes=plan_probes(plan),
         limits=options.limits,
         kernel_python=options.kernel_python,
         sandbox=options.sandbox,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.checks.plan import CheckGroup, ItemVerdict, grade_item
+from autograder.checks.plan import CheckGroup, ItemVerdict, grade_item, plan_probes
 from autograder.errors import FixtureError, UsageError
 from autograder.execution.in_kernel import compile_probe, student_lookup
 from autograder.execution.probes_protocol import Probe, ProbeResult
@@ -46,7 +46,7 @@ def run_probes_in_process(namespace: dict, probes: list[Probe]) -> dict[str, Pro
 def grade_in_process(namespace: dict, plan: dict[str, list[CheckGroup]], pack: Pack) -> dict[str, ItemVerdict]:
     points = {item.id: item.points for item in pack.items}
     return {
-        item: grade_item(item, points[item], groups, run_probes_in_process(namespace, [g.probe for g in groups if g.probe]))
+        item: grade_item(item, points[item], groups, run_probes_in_process(namespace, plan_probes({item: groups})))
         for item, groups in plan.items()
     }
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.checks.plan import grade_item
+from autograder.checks.plan import grade_item, plan_probes
 from autograder.execution.cells import plan_notebook
 from autograder.execution.runner import run_submission
 from autograder.packs import get_pack
@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def sandboxed(submission, pack, plan) -> dict[str, float]:
     started = time.perf_counter()
     execution = run_submission(submission.notebook, submission.helper_files, skip_calls=pack.skip_calls,
-                               probes=[g.probe for groups in plan.values() for g in groups if g.probe])
+                               probes=plan_probes(plan))
     ran = time.perf_counter()
     points = {item.id: item.points for item in pack.items}
     for item, groups in plan.items():
@@ -60,7 +60,7 @@ def bare(submission, pack, plan) -> dict[str, float]:
                 exec(compile(statement.code, f"cell {statement.cell}", "exec"), namespace)
     defined = time.perf_counter()
     points = {item.id: item.points for item in pack.items}
-    results = run_probes_in_process(namespace, [g.probe for groups in plan.values() for g in groups if g.probe])
+    results = run_probes_in_process(namespace, plan_probes(plan))
     probed = time.perf_counter()
     for item, groups in plan.items():
         grade_item(item, points[item], groups, results)

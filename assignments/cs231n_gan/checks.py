@@ -27,17 +27,16 @@ COUNTS = {"discriminator": 267009, "generator@4": 1858320, "dc_discriminator": 1
 
 
 def _reference():
-    """The reference's pack module and models (hidden plans only: students do not have them)."""
-    from reference.models import cs231n as models
-    from reference.packs import cs231n_gan as ref
+    """The reference's cs231n_gan module (hidden plans only: students do not have it)."""
+    from reference.packs import cs231n_gan
 
-    return ref, models
+    return cs231n_gan
 
 
 # ---------------------------------------------------------------- leaky_relu
 
 def leaky_relu_groups(rng: np.random.Generator) -> list[CheckGroup]:
-    ref, models = _reference()
+    ref = _reference()
     inputs = {
         "x0": (rng.standard_normal((4, 5)) * 3).astype(np.float32),
         "x1": rng.standard_normal((2, 3, 4)) * 3,
@@ -239,7 +238,7 @@ LSGAN_HINT = "0.5 * mean((s_real - 1)^2) + 0.5 * mean(s_fake^2); generator 0.5 *
 
 
 def gan_loss_groups(rng):
-    ref, models = _reference()
+    ref = _reference()
     inputs = _hidden_logits(rng, ref)
     return [
         _loss_group("gan_loss", "discriminator_loss", ["real", "fake"], inputs,
@@ -250,7 +249,7 @@ def gan_loss_groups(rng):
 
 
 def lsgan_loss_groups(rng):
-    ref, models = _reference()
+    ref = _reference()
     inputs = _hidden_logits(rng, ref)
     return [
         _loss_group("lsgan_loss", "ls_discriminator_loss", ["real", "fake"], inputs,
@@ -370,7 +369,7 @@ def judge_gan_loop(result) -> list[Outcome]:
 # ----------------------------------------------------------- inline question
 
 def inline_minimax_groups(rng):
-    ref, models = _reference()
+    ref = _reference()
     def judge(result):
         expected = np.asarray(ref.INLINE_Q1, dtype=np.float64)
         seen = result.outputs["value"]
@@ -385,7 +384,7 @@ def inline_minimax_groups(rng):
 
 def plan(rng: np.random.Generator) -> dict[str, list[CheckGroup]]:
     """Every graded item's checks, on hidden inputs drawn from `rng`."""
-    ref, models = _reference()
+    from reference.models import cs231n as models
     return {
         "leaky_relu": leaky_relu_groups(rng),
         "sample_noise": sample_noise_groups(rng),

@@ -56,6 +56,11 @@ class ItemVerdict:
         return "\n".join(lines) if lines else "all checks passed"
 
 
+def plan_probes(plan: dict[str, list[CheckGroup]]) -> list[Probe]:
+    """Every probe a plan runs, in item order."""
+    return [group.probe for groups in plan.values() for group in groups if group.probe]
+
+
 def grade_item(item: str, max_points: int, groups: list[CheckGroup], results: dict[str, ProbeResult]) -> ItemVerdict:
     """Points for one item from its groups' outcomes (rounded to 2 decimals)."""
     verdict = ItemVerdict(item, 0.0, max_points)

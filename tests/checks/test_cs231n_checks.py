@@ -8,7 +8,7 @@ from torch import nn
 
 from autograder.packs import get_pack
 from reference.packs import cs231n_gan as ref
-from tests.checks.inprocess import grade_namespace
+from autograder.public import grade_in_process
 
 PACK = get_pack("cs231n_gan")
 POINTS = {item.id: item.points for item in PACK.items}
@@ -22,7 +22,7 @@ def reference_namespace() -> dict:
 
 
 def grade(namespace: dict, seed: int = 0) -> dict:
-    return grade_namespace(namespace, CHECKS.plan(np.random.default_rng(seed)), POINTS)
+    return grade_in_process(namespace, CHECKS.plan(np.random.default_rng(seed)), PACK)
 
 
 def failing_items(namespace: dict) -> set[str]:
