@@ -182,7 +182,7 @@ def optimizer_for_probes(ns: dict, inputs: dict, outputs: dict, info: dict, name
             "class": type(optimizer).__name__,
             "is_adam": isinstance(optimizer, torch.optim.Adam) and not isinstance(optimizer, torch.optim.AdamW),
             "groups": [
-                {key: _plain_setting(group.get(key)) for key in ("lr", "betas", "weight_decay", "amsgrad", "eps")}
+                {key: plain_setting(group.get(key)) for key in ("lr", "betas", "weight_decay", "amsgrad", "eps")}
                 for group in getattr(optimizer, "param_groups", [])
             ],
             "own_parameters": len(own),
@@ -193,11 +193,11 @@ def optimizer_for_probes(ns: dict, inputs: dict, outputs: dict, info: dict, name
     info["optimizers"] = reports
 
 
-def _plain_setting(value):
+def plain_setting(value):
     if isinstance(value, torch.Tensor):
         return float(value)
     if isinstance(value, (tuple, list)):
-        return [_plain_setting(v) for v in value]
+        return [plain_setting(v) for v in value]
     if isinstance(value, (bool, int, float)) or value is None:
         return value
     return repr(value)

@@ -6,7 +6,7 @@ those whose outcome depends on the grader's training budget or device
 """
 from __future__ import annotations
 
-from edits import InsertAfter, Replace, Sample
+from samplekit.edits import InsertAfter, Replace, Sample
 from notebook_cells import code
 
 GPU_DC_NOTE = ("The vanilla GAN that `training` runs on a CPU does not use the DC networks; "

@@ -5,7 +5,7 @@ accepts" (ASSIGNMENTS.md, cs231n_gan); a fair grader gives each full marks.
 """
 from __future__ import annotations
 
-from edits import Drop, InsertAfter, Replace, SetSource, Sample
+from samplekit.edits import Drop, InsertAfter, Replace, SetSource, Sample
 from notebook_cells import code
 from valid_zip_module import GAN_PYTORCH
 

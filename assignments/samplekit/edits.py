@@ -1,4 +1,4 @@
-"""Edits that turn the solution's cells into a sample submission, and the sample record itself.
+"""Edits that turn a solution's cells into a sample submission, and the sample record itself.
 
 Every edit names the cell it changes by key (see notebook_cells.py) and
 fails loudly when the cell or the text it replaces is not there, so that a
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from notebook_cells import Cell
+from samplekit.cells import Cell
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,176 @@
+"""Watching a student's optimizers and training loop with the student's own networks (kernel side).
+
+The seeds teach selecting each network's variables by a name prefix, so the
+optimizers must be judged on the networks they were written for: the
+student's own. The networks are built from the notebook (a class or
+factory, or a function-style network whose weights are a notebook global),
+the student's optimizer factory is called on them, and each optimizer it
+returns is reported by exactly which parameter tensors it steps.
+
+`observe_training` then runs the student's loop with those networks and
+optimizers, wrapping each optimizer instance's `step` and `zero_grad` to
+record which network's parameters every step changed, and any change that
+happened outside a step (an optimizer the loop made for itself).
+"""
+from __future__ import annotations
+
+import torch
+
+from autograder.observe.kernel_side import plain_setting, build_model, lookup
+
+SETTINGS = ("lr", "betas", "weight_decay", "amsgrad", "eps")
+
+
+class Network:
+    """A student network and its parameter tensors, in a stable order."""
+
+    def __init__(self, role: str, value, parameters: list[torch.Tensor]) -> None:
+        self.role, self.value, self.parameters = role, value, parameters
+
+
+def tensors_in(container) -> list[torch.Tensor]:
+    """The tensors of a weight container: a module, or a list/tuple/dict of tensors (nested one level)."""
+    if isinstance(container, torch.nn.Module):
+        return list(container.parameters())
+    if isinstance(container, dict):
+        container = list(container.values())
+    if isinstance(container, (list, tuple)):
+        found = []
+        for item in container:
+            found += [item] if isinstance(item, torch.Tensor) else tensors_in(item)
+        return found
+    raise TypeError(f"weights held in a {type(container).__name__}; expected a list, tuple or dict of tensors")
+
+
+def build_networks(ns: dict, specs: list[dict], info: dict) -> list[Network]:
+    torch.manual_seed(0)
+    networks = []
+    for spec in specs:
+        if "build" in spec:
+            sub_info: dict = {}
+            model = build_model(ns, sub_info, spec["build"], spec.get("kwarg_options", [{}]))
+            networks.append(Network(spec["role"], model, list(model.parameters())))
+        else:
+            function = lookup(ns, spec["function"])
+            networks.append(Network(spec["role"], function, tensors_in(lookup(ns, spec["parameters"]))))
+    info["network_sizes"] = {n.role: len(n.parameters) for n in networks}
+    return networks
+
+
+def describe_optimizer(optimizer, networks: list[Network]) -> dict:
+    """Which parameters of each network the optimizer steps, and its settings."""
+    owners = {id(p): (n.role, i) for n in networks for i, p in enumerate(n.parameters)}
+    groups = getattr(optimizer, "param_groups", [])
+    stepped = [id(p) for group in groups for p in group["params"]]
+    owned: dict[str, list[int]] = {n.role: [] for n in networks}
+    for tensor_id in set(stepped):
+        if tensor_id in owners:
+            role, index = owners[tensor_id]
+            owned[role].append(index)
+    return {
+        "class": type(optimizer).__name__,
+        "is_adam": isinstance(optimizer, torch.optim.Adam) and not isinstance(optimizer, torch.optim.AdamW),
+        "groups": [{key: plain_setting(group.get(key)) for key in SETTINGS} for group in groups],
+        "owned": {role: sorted(indices) for role, indices in owned.items()},
+        "own_counts": {n.role: len(n.parameters) for n in networks},
+        "foreign": sum(1 for i in stepped if i not in owners),
+        "duplicates": len(stepped) - len(set(stepped)),
+    }
+
+
+def make_optimizers(ns: dict, factory: str, networks: list[Network]) -> list:
+    returned = lookup(ns, factory)(*[n.value for n in networks])
+    optimizers = list(returned) if isinstance(returned, (tuple, list)) else [returned]
+    for optimizer in optimizers:
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise TypeError(f"{factory} returned a {type(optimizer).__name__}; expected torch optimizers")
+    return optimizers
+
+
+def optimizers_of_networks(ns: dict, inputs: dict, outputs: dict, info: dict, factory: str, networks: list[dict]) -> None:
+    """Build the student's networks, call the optimizer factory on them, report each optimizer."""
+    built = build_networks(ns, networks, info)
+    info["optimizers"] = [describe_optimizer(o, built) for o in make_optimizers(ns, factory, built)]
+
+
+# --------------------------------------------------------------- the loop
+
+class ChangeWatch:
+    """Snapshots of every network's parameters, to tell which ones changed since the last look."""
+
+    def __init__(self, networks: list[Network]) -> None:
+        self.networks = networks
+        self.snapshot = self._take()
+
+    def _take(self) -> list[list[torch.Tensor]]:
+        return [[p.detach().clone() for p in n.parameters] for n in self.networks]
+
+    def changes(self) -> dict[str, int]:
+        """Number of parameter tensors of each network changed since the last call; takes a new snapshot."""
+        now = self._take()
+        changed = {n.role: sum(not torch.equal(a, b) for a, b in zip(before, after))
+                   for n, before, after in zip(self.networks, self.snapshot, now)}
+        self.snapshot = now
+        return changed
+
+
+def spy_on(optimizer, index: int, watch: ChangeWatch, events: list[dict]) -> None:
+    """Wrap this optimizer instance's step and zero_grad so each call is recorded."""
+    step, zero_grad = optimizer.step, optimizer.zero_grad
+
+    def recorded_step(*args, **kwargs):
+        outside = watch.changes()
+        if any(outside.values()):
+            events.append({"kind": "changed_outside_step", "changed": outside})
+        result = step(*args, **kwargs)
+        events.append({"kind": "step", "optimizer": index, "changed": watch.changes()})
+        return result
+
+    def recorded_zero_grad(*args, **kwargs):
+        events.append({"kind": "zero_grad", "optimizer": index})
+        return zero_grad(*args, **kwargs)
+
+    optimizer.step, optimizer.zero_grad = recorded_step, recorded_zero_grad
+
+
+def observe_training(ns: dict, inputs: dict, outputs: dict, info: dict, train: str, networks: list[dict],
+                     factory: str, args: list[dict], kwargs: dict[str, dict] | None = None) -> None:
+    """Run the student's loop on their own networks and optimizers, recording every step's effect."""
+    built = build_networks(ns, networks, info)
+    optimizers = make_optimizers(ns, factory, built)
+    roles = {n.role: n.value for n in built}
+    watch = ChangeWatch(built)
+    events: list[dict] = []
+    for index, optimizer in enumerate(optimizers):
+        spy_on(optimizer, index, watch, events)
+
+    def resolve(spec):
+        if "network" in spec:
+            return roles[spec["network"]]
+        if "optimizer" in spec:
+            return optimizers[spec["optimizer"]]
+        if "input" in spec:
+            return torch.from_numpy(inputs[spec["input"]].copy())
+        return spec["value"]
+
+    torch.manual_seed(0)
+    returned = lookup(ns, train)(*[resolve(s) for s in args], **{k: resolve(s) for k, s in (kwargs or {}).items()})
+    after = watch.changes()
+    if any(after.values()):
+        events.append({"kind": "changed_outside_step", "changed": after})
+    info["events"] = events
+    info["optimizer_count"] = len(optimizers)
+    info["returned"] = describe_returned(returned)
+
+
+def describe_returned(value) -> dict:
+    described: dict = {"type": type(value).__name__}
+    if isinstance(value, dict):
+        described["keys"] = [str(key) for key in value]
+        described["values"] = {}
+        for key, item in value.items():
+            try:
+                described["values"][str(key)] = float(item)
+            except (TypeError, ValueError, RuntimeError):
+                continue
+    return described

@@ -1,0 +1,182 @@
+"""The generic kernel-side primitives, run in this process on small networks written in several styles."""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+from autograder import probes
+from autograder.checks.layers import ops_after_weight_layers, same_layer_shapes, weight_layers
+from autograder.checks.optimizers import cross_update_outcomes, optimizer_outcomes, steps_per_round
+from autograder.observe.layers import layer_trace, observe_layers
+from autograder.observe.probe_calls import call_with_probes
+from autograder.observe.training_spies import observe_training, optimizers_of_networks
+
+
+# ------------------------------------------------------------------- layers
+
+class FunctionalNet(nn.Module):
+    """The same network as SEQUENTIAL, written with raw parameters and functional calls."""
+
+    def __init__(self, slope: float) -> None:
+        super().__init__()
+        self.slope = slope
+        self.conv_weight = nn.Parameter(torch.randn(4, 1, 3, 3))
+        self.w = nn.Parameter(torch.randn(4 * 14 * 14, 5))
+
+    def forward(self, x):
+        x = F.leaky_relu(F.conv2d(x.view(-1, 1, 28, 28), self.conv_weight, stride=2, padding=1), self.slope)
+        return torch.sigmoid(x.flatten(1) @ self.w)
+
+
+def sequential(slope: float) -> nn.Module:
+    return nn.Sequential(nn.Unflatten(1, (1, 28, 28)), nn.Conv2d(1, 4, 5, stride=2, padding=2), nn.LeakyReLU(slope),
+                         nn.Flatten(), nn.Linear(4 * 14 * 14, 5), nn.Sigmoid())
+
+
+@settings(max_examples=10, deadline=None)
+@given(slope=st.floats(0.01, 0.3), batch=st.integers(1, 4))
+def test_module_and_functional_styles_record_the_same_layers(slope, batch):
+    x = torch.rand(batch, 784)
+    expected = [("conv2d", (4, 14, 14)), ("linear", (5,))]
+    for model in (sequential(slope), FunctionalNet(slope)):
+        trace = layer_trace(model, x)
+        assert weight_layers(trace) == expected
+        assert ops_after_weight_layers(trace) == [["leaky_relu"], ["sigmoid"]]
+        assert trace[1]["slope"] == pytest.approx(slope)
+        assert all(entry["shape"][0] == batch for entry in trace)
+
+
+def test_a_wrong_width_is_named():
+    trace = layer_trace(nn.Sequential(nn.Linear(3, 7), nn.ReLU(), nn.Linear(7, 1)), torch.rand(2, 3))
+    outcome = same_layer_shapes("structure", [("linear", (8,)), ("linear", (1,))], trace, "hint")
+    assert not outcome.passed and "layer 1 to be linear -> (8,)" in outcome.message and "linear -> (7,)" in outcome.message
+    missing = same_layer_shapes("structure", [("linear", (7,)), ("linear", (1,)), ("linear", (1,))], trace, "hint")
+    assert not missing.passed and "missing linear -> (1,)" in missing.message
+    assert same_layer_shapes("structure", [("linear", (7,)), ("linear", (1,))], trace, "hint").passed
+
+
+def test_observe_layers_reports_the_traced_output():
+    ns = {"Net": lambda: sequential(0.2)}
+    inputs = {"x": np.random.default_rng(0).uniform(0, 1, (3, 784)).astype(np.float32)}
+    outputs, info = {}, {}
+    observe_layers(ns, inputs, outputs, info, "Net", [{}], ["x"])
+    assert outputs["x_out"].shape == (3, 5) and np.all((outputs["x_out"] > 0) & (outputs["x_out"] < 1))
+    assert weight_layers(info["x_layers"]) == [("conv2d", (4, 14, 14)), ("linear", (5,))]
+    assert info["parameter_count"] == sum(p.numel() for p in sequential(0.2).parameters())
+
+
+# -------------------------------------------------------------- probe calls
+
+NETWORKS = {"D": {"builder": "mnist_discriminator", "kwargs": {"seed": 0}, "prefix": "d"}}
+
+
+def _probe_inputs(rng):
+    D = probes.mnist_discriminator(7)
+    return D, {**probes.probe_arrays(D, "d"), "x": rng.uniform(0, 1, (5, 784)), "y": rng.uniform(0, 1, (5, 784))}
+
+
+def test_probe_call_gradients_are_those_of_the_probe_network():
+    rng = np.random.default_rng(1)
+    D, inputs = _probe_inputs(rng)
+    outputs, info = {}, {}
+    call_with_probes({"f": lambda D, x: D(x).mean()}, inputs, outputs, info, "f", NETWORKS,
+                     [{"network": "D"}, {"input": "x"}], grad_inputs=["x"], dtype="float64")
+    x = torch.from_numpy(inputs["x"]).requires_grad_()
+    value = D.double()(x).mean()
+    grads = torch.autograd.grad(value, [*D.parameters(), x])
+    assert outputs["value"] == pytest.approx(value.item())
+    for i, grad in enumerate(grads[:-1]):
+        np.testing.assert_allclose(outputs[f"value.grad.D.{i}"], grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(outputs["value.grad.x"], grads[-1].numpy(), rtol=1e-10)
+    assert info["calls"]["D"] == [{"shape": [5, 784], "attached": False}] and info["unreached"]["value"] == []
+
+
+def test_probe_calls_see_copies_and_new_networks():
+    rng = np.random.default_rng(2)
+    _, inputs = _probe_inputs(rng)
+    args = [{"network": "D"}, {"input": "x"}, {"input": "y"}]
+
+    def shared(D, x, y):
+        return D(x).mean() + D(y).mean()
+
+    def copied(D, x, y):
+        return D(x).mean() + copy.deepcopy(D)(y).mean()
+
+    def fresh(D, x, y):
+        return D(x).mean() + nn.Linear(784, 1).double()(y).mean()
+
+    seen = {}
+    for function in (shared, copied, fresh):
+        outputs, info = {}, {}
+        call_with_probes({"f": function}, inputs, outputs, info, "f", NETWORKS, args, dtype="float64")
+        seen[function.__name__] = (outputs, info)
+    assert len(seen["shared"][1]["calls"]["D"]) == 2 and len(seen["copied"][1]["calls"]["D"]) == 1
+    assert seen["fresh"][1]["parameters_registered"] == 2 and seen["shared"][1]["parameters_registered"] == 0
+    assert not np.allclose(seen["shared"][0]["value.grad.D.0"], seen["copied"][0]["value.grad.D.0"])
+
+
+def test_a_result_without_a_graph_reports_zero_gradients():
+    rng = np.random.default_rng(3)
+    _, inputs = _probe_inputs(rng)
+    outputs, info = {}, {}
+    call_with_probes({"f": lambda D, x: D(x).mean().detach()}, inputs, outputs, info, "f", NETWORKS,
+                     [{"network": "D"}, {"input": "x"}])
+    assert info["unreached"]["value"] == ["D"] and not outputs["value.grad.D.0"].any()
+
+
+# ----------------------------------------------------------- training spies
+
+def _pair_namespace(optimizer_over_both: bool, loop_makes_its_own: bool = False) -> dict:
+    def make_optimizers(D, G):
+        d_params = list(D.parameters()) + (list(G.parameters()) if optimizer_over_both else [])
+        return torch.optim.Adam(d_params, lr=2e-4, betas=(0.5, 0.999)), torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+
+    def train(D, G, d_opt, g_opt, images, iterations=2):
+        if loop_makes_its_own:
+            d_opt = torch.optim.SGD(D.parameters(), lr=0.1)
+        for _ in range(iterations):
+            fake = G(torch.rand(len(images), 2))
+            d_opt.zero_grad()
+            (D(fake).mean() - D(images).mean()).backward()
+            d_opt.step()
+            for _ in range(3):
+                g_opt.zero_grad()
+                (-D(G(torch.rand(len(images), 2))).mean()).backward()
+                g_opt.step()
+
+    return {"Disc": lambda: nn.Linear(4, 1), "Gen": lambda: nn.Linear(2, 4),
+            "make_optimizers": make_optimizers, "train": train}
+
+
+NETS = [{"role": "D", "build": "Disc"}, {"role": "G", "build": "Gen"}]
+ARGS = [{"network": "D"}, {"network": "G"}, {"optimizer": 0}, {"optimizer": 1}, {"input": "images"}]
+
+
+def test_optimizer_reports_name_the_foreign_parameters():
+    for over_both in (False, True):
+        outputs, info = {}, {}
+        optimizers_of_networks(_pair_namespace(over_both), {}, outputs, info, "make_optimizers", NETS)
+        d_report = info["optimizers"][0]
+        assert d_report["owned"] == {"D": [0, 1], "G": [0, 1] if over_both else []}
+        exact = optimizer_outcomes(d_report, "D", [(2e-4, (0.5, 0.999))], "hint")[2]
+        assert exact.passed is (not over_both)
+        assert optimizer_outcomes(d_report, "D", [(1e-3, (0.5, 0.999))], "hint")[1].passed is False
+
+
+@pytest.mark.parametrize("over_both, own_optimizer", [(False, False), (True, False), (False, True)])
+def test_the_loop_spies_see_cross_updates(over_both, own_optimizer):
+    inputs = {"images": np.random.default_rng(0).uniform(0, 1, (6, 4)).astype(np.float32)}
+    outputs, info = {}, {}
+    observe_training(_pair_namespace(over_both, own_optimizer), inputs, outputs, info, "train", NETS, "make_optimizers", ARGS)
+    outcomes = {o.check: o.passed for o in cross_update_outcomes(info["events"], {0: "D", 1: "G"})}
+    assert outcomes["each step changes only its own network"] is (not over_both)
+    assert outcomes["no updates outside the optimizers' steps"] is (not own_optimizer)
+    # A D optimizer made inside the loop is invisible: its steps show only as changes between G steps.
+    assert steps_per_round(info["events"], 1) == ([6] if own_optimizer else [3, 3])
