@@ -41,7 +41,7 @@ def run_probe(name: str, code: str, inputs_path: str, out_dir: str, namespace: d
     arrays = {}
     for key, value in outputs.items():
         if not isinstance(key, str) or not ARRAY_KEY.fullmatch(key):
-            raise KeyError(f"probe output name {key!r} must match [A-Za-z0-9_]+")
+            raise KeyError(f"probe output name {key!r} must match {ARRAY_KEY.pattern}")
         arrays[key] = to_array(key, value)
     text = json.dumps(info, default=_json_value, allow_nan=True)
     if len(text) > MAX_INFO_BYTES:

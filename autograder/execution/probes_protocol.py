@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 
 PROBE_NAME = re.compile(r"[a-z0-9_]+")
-ARRAY_KEY = re.compile(r"[A-Za-z0-9_]+")
+# Array names: probe-network weights are named "<prefix>/<parameter>", gradients "<result>.grad.<role>.<i>".
+ARRAY_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.#/]*")
 # Array kinds that may cross the boundary: bool, signed, unsigned, float, complex.
 NUMERIC_KINDS = frozenset("biufc")
 MAX_ARRAYS_PER_FILE = 256
@@ -68,7 +69,7 @@ def validate_probes(probes: list[Probe]) -> None:
             raise ValueError(f"probe {probe.name!r} needs a positive timeout")
         for key, value in probe.inputs.items():
             if not ARRAY_KEY.fullmatch(key):
-                raise ValueError(f"probe {probe.name!r}: input name {key!r} must match [A-Za-z0-9_]+")
+                raise ValueError(f"probe {probe.name!r}: input name {key!r} must match {ARRAY_KEY.pattern}")
             if np.asarray(value).dtype.kind not in NUMERIC_KINDS:
                 raise ValueError(f"probe {probe.name!r}: input {key!r} is not a numeric array")
 
