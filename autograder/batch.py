@@ -18,6 +18,7 @@ from autograder.packs import Pack, discover_packs
 from autograder.report.results import GradeResult, failed_submission_result, write_results
 from autograder.report.summary import terminal_summary
 from autograder.submission import Candidate, discover_submissions
+from autograder.training_setup import BriefTrainingSetup
 
 Log = Callable[[str], None]
 
@@ -39,9 +40,10 @@ def grade_paths(paths: list[Path], assignment: str | None, out_dir: Path, option
     if not candidates:
         raise UsageError("no submissions (.ipynb or .zip) found under " + ", ".join(map(str, paths)))
 
+    setup = BriefTrainingSetup(options.training)  # one per batch: the reference's runs are shared
     outcome = BatchOutcome()
     for candidate in candidates:
-        result, pack = grade_candidate(candidate, packs, assignment, options)
+        result, pack = grade_candidate(candidate, packs, assignment, options, setup)
         if pack is None:
             log(f"{candidate.id}: not graded: {result}")
             outcome.not_graded += 1
@@ -56,7 +58,7 @@ def grade_paths(paths: list[Path], assignment: str | None, out_dir: Path, option
 
 
 def grade_candidate(candidate: Candidate, packs: dict[str, Pack], assignment: str | None,
-                    options: GradeOptions) -> tuple[GradeResult | str, Pack | None]:
+                    options: GradeOptions, setup: BriefTrainingSetup | None = None) -> tuple[GradeResult | str, Pack | None]:
     """The candidate's result and its pack; a plain reason when not even its pack is known."""
     started = time.perf_counter()
     pack_id = assignment or (candidate.submission.assignment if candidate.submission else None)
@@ -68,7 +70,7 @@ def grade_candidate(candidate: Candidate, packs: dict[str, Pack], assignment: st
     if not candidate.ok:
         return failed_submission_result(pack, candidate.id, candidate.error.reason, _since(started)), pack
     try:
-        return grade_submission(candidate.submission, pack, options), pack
+        return grade_submission(candidate.submission, pack, options, setup), pack
     except GangradeError as exc:
         return failed_submission_result(pack, candidate.id, str(exc), _since(started)), pack
     except Exception as exc:  # a bug of ours: this submission is not graded, the batch goes on

@@ -41,7 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--scheduler", metavar="ADDRESS")
     grade.add_argument("--timeout", type=float, default=600.0, metavar="S", help="wall-clock limit per submission (default 600)")
     grade.add_argument("--memory-mb", type=int, default=4096, metavar="M", help="memory limit per submission (default 4096)")
-    grade.add_argument("--train-steps", type=int, metavar="N")
+    grade.add_argument("--train-steps", type=int, metavar="N",
+                       help="brief-training budget for every pack (default: each pack's, by device; 0 skips it)")
+    grade.add_argument("--data", metavar="DIR", help="MNIST IDX folder for brief training (default: GANGRADE_DATA or the bundled subset)")
+    grade.add_argument("--celeba", metavar="DIR", help="CelebA image folder (default: GANGRADE_CELEBA or generated faces)")
     grade.add_argument("--seed", type=int, metavar="N", help="hidden inputs' seed (default: fresh each run)")
     grade.add_argument("--no-sandbox", action="store_true", help="run student code without bubblewrap (unsafe)")
     grade.add_argument("--python", metavar="PATH", help="interpreter of the student kernels' environment")
@@ -129,18 +132,23 @@ def run_grade(args: argparse.Namespace) -> int:
     from autograder.execution.sandbox import require_sandbox
     from autograder.grading import GradeOptions
 
-    if args.workers != 1 or args.scheduler or args.train_steps is not None:
-        print("note: --workers, --scheduler and --train-steps are not used by this version; grading one at a time",
-              file=sys.stderr)
+    from autograder.training_setup import TrainingOptions
+
+    if args.workers != 1 or args.scheduler:
+        print("note: --workers and --scheduler are not used by this version; grading one at a time", file=sys.stderr)
     if args.timeout <= 0 or args.memory_mb <= 0:
         raise UsageError("--timeout and --memory-mb must be positive")
+    if args.train_steps is not None and args.train_steps < 0:
+        raise UsageError("--train-steps must be 0 (no brief training) or more")
     if not args.no_sandbox:
         try:
             require_sandbox()
         except GangradeError as exc:
             raise UsageError(f"{exc}; or pass --no-sandbox to run student code unprotected") from None
     limits = SandboxLimits(memory_mb=args.memory_mb, wall_s=args.timeout, cell_timeout_s=min(60.0, args.timeout))
-    options = GradeOptions(seed=args.seed, limits=limits, sandbox=not args.no_sandbox, kernel_python=args.python)
+    training = TrainingOptions(device=args.device, steps=args.train_steps, mnist_dir=args.data, celeba_dir=args.celeba)
+    options = GradeOptions(seed=args.seed, limits=limits, sandbox=not args.no_sandbox, kernel_python=args.python,
+                           training=training)
     outcome = grade_paths(args.paths, args.assignment, args.out, options)
     print(f"graded {outcome.graded}, not graded {outcome.not_graded}; results in {args.out}")
     return EXIT_OK if outcome.not_graded == 0 else EXIT_FAILED

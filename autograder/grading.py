@@ -7,19 +7,23 @@ process (`checks`), and each rubric item gets its points (`report`).
 """
 from __future__ import annotations
 
+import inspect
 import secrets
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from autograder.checks.brief import PROBE_NAME as BRIEF_PROBE
 from autograder.checks.plan import CheckGroup, grade_item, plan_probes
 from autograder.execution.limits import SandboxLimits
 from autograder.execution.records import ExecutionResult
 from autograder.execution.runner import run_submission
 from autograder.packs import Pack, RubricItem
+from autograder.report import figures
 from autograder.report.results import GradeResult, ItemResult
 from autograder.submission import Submission
+from autograder.training_setup import BriefTrainingSetup, TrainingOptions
 
 NOT_GRADED_YET = (
     "not graded yet: this item is scored by the brief training of the student's networks, "
@@ -34,13 +38,26 @@ class GradeOptions:
     limits: SandboxLimits = field(default_factory=SandboxLimits)
     sandbox: bool = True
     kernel_python: str | None = None         # interpreter of the student kernel's environment
+    training: TrainingOptions = field(default_factory=TrainingOptions)
 
 
-def grade_submission(submission: Submission, pack: Pack, options: GradeOptions) -> GradeResult:
+def make_plan(pack: Pack, rng: np.random.Generator, setup: BriefTrainingSetup | None) -> dict[str, list[CheckGroup]]:
+    """The pack's checks for one grade; `brief(spec)` gives its brief-training groups their context."""
+    checks = pack.checks()
+    if checks is None:
+        return {}
+    if "brief" not in inspect.signature(checks.plan).parameters:
+        return checks.plan(rng)
+    return checks.plan(rng, brief=None if setup is None else (lambda spec: setup.context(pack, spec)))
+
+
+def grade_submission(submission: Submission, pack: Pack, options: GradeOptions,
+                     setup: BriefTrainingSetup | None = None) -> GradeResult:
+    """Grade one submission; `setup` is shared by a batch (made here for a single grade)."""
     started = time.perf_counter()
     seed = options.seed if options.seed is not None else secrets.randbits(63)
-    checks = pack.checks()
-    plan: dict[str, list[CheckGroup]] = checks.plan(np.random.default_rng(seed)) if checks else {}
+    setup = setup or BriefTrainingSetup(options.training)
+    plan = make_plan(pack, np.random.default_rng(seed), setup)
     execution = run_submission(
         submission.notebook,
         submission.helper_files,
@@ -49,16 +66,39 @@ def grade_submission(submission: Submission, pack: Pack, options: GradeOptions) 
         limits=options.limits,
         kernel_python=options.kernel_python,
         sandbox=options.sandbox,
+        gpu=setup.device == "cuda",
     )
     items = [_item_result(item, plan.get(item.id), execution) for item in pack.items]
+    extra = {"hidden_seed": seed, "assignment": pack.id, "sha256": submission.sha256}
+    files = _pictures(submission, execution)
+    brief = execution.probes.get(BRIEF_PROBE)
+    if brief is not None:
+        extra["brief_training"] = {"device": setup.device, "ran": brief.ok, **{k: brief.info[k] for k in ("steps", "seconds") if k in brief.info}}
     return GradeResult(
         submission_id=submission.id,
         items=items,
         output=_overall_output(execution),
         execution_time=round(time.perf_counter() - started, 2),
         sandboxed=execution.sandboxed,
-        extra={"hidden_seed": seed, "assignment": pack.id, "sha256": submission.sha256},
+        extra=extra,
+        files=files,
     )
+
+
+def _pictures(submission: Submission, execution: ExecutionResult) -> dict[str, bytes]:
+    """samples.png and loss_curves.png from the brief training; the notebook's own final image."""
+    files = {}
+    brief = execution.probes.get(BRIEF_PROBE)
+    if brief is not None and brief.ok and "samples" in brief.outputs:
+        files["samples.png"] = figures.sample_grid_png(brief.outputs["samples"])
+        curves = {key.removeprefix("curve."): value for key, value in brief.outputs.items() if key.startswith("curve.")}
+        curves_png = figures.loss_curves_png(curves)
+        if curves_png:
+            files["loss_curves.png"] = curves_png
+    own = figures.notebook_final_image(submission.notebook)
+    if own:
+        files["notebook_final_image.png"] = own
+    return files
 
 
 def _item_result(item: RubricItem, groups: list[CheckGroup] | None, execution: ExecutionResult) -> ItemResult:

@@ -45,10 +45,8 @@ def run_probes_in_process(namespace: dict, probes: list[Probe]) -> dict[str, Pro
 
 def grade_in_process(namespace: dict, plan: dict[str, list[CheckGroup]], pack: Pack) -> dict[str, ItemVerdict]:
     points = {item.id: item.points for item in pack.items}
-    return {
-        item: grade_item(item, points[item], groups, run_probes_in_process(namespace, plan_probes({item: groups})))
-        for item, groups in plan.items()
-    }
+    results = run_probes_in_process(namespace, plan_probes(plan))
+    return {item: grade_item(item, points[item], groups, results) for item, groups in plan.items()}
 
 
 def check(item: str, namespace: dict, assignment: str | None = None) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from autograder.checks import brief
 from autograder.checks.models import same_function, student_parameters
 from autograder.checks.outcome import Outcome, close, equal, holds
 from autograder.checks.plan import CheckGroup, kernel_call
@@ -286,21 +287,39 @@ def get_optimizer_groups(rng):
 # ------------------------------------------------------------------ training
 
 LOOP_BATCHES = 3
-BRIEF_TRAINING_PENDING = Outcome(
-    "brief training", False,
-    "not graded yet: making digits with the student's networks is scored by brief training, "
-    "which this version of gangrade does not run")
+
+# The vanilla GAN of the notebook, trained briefly with the student's parts and run_a_gan.
+BRIEF = brief.BriefTraining(
+    recipe={
+        "networks": [{"role": "D", "build": "discriminator", "kwarg_options": [{}]},
+                     {"role": "G", "build": "generator", "kwarg_options": [{}]}],
+        "optimizers": {"per_network": "get_optimizer"},
+        "loop": {
+            "function": "run_a_gan",
+            "args": [{"network": "D"}, {"network": "G"}, {"optimizer": 0}, {"optimizer": 1},
+                     {"notebook": "discriminator_loss"}, {"notebook": "generator_loss"},
+                     {"loader": True, "parameter": "loader_train"}],
+            "kwargs": {"show_every": {"value": 10**9}, "batch_size": {"value": BATCH},
+                       "noise_size": {"value": NOISE_DIM}, "num_epochs": {"value": 1}},
+        },
+        "watch": {"discriminator_loss": ["d_loss"], "generator_loss": ["g_loss"]},
+        "data": {"layout": "flat", "range": "unit"},
+        "sample": {"network": "G", "noise": "uniform", "z_dim": NOISE_DIM, "range": "tanh"},
+        "batch_size": BATCH,
+    },
+    steps={"cpu": 1500, "cuda": 6000},
+)
 
 
-def training_groups(rng):
-    """run_a_gan watched with spy networks, solvers and loader; the brief-training half is pending."""
+def training_groups(rng, brief_context):
+    """run_a_gan watched with spy networks, solvers and loader; and the vanilla GAN trained briefly."""
     batches = {f"batch{i}": rng.uniform(0, 1, (BATCH, 784)).astype(np.float32) for i in range(LOOP_BATCHES)}
     for batch in batches.values():
         batch[:, :2] = [0.0, 1.0]  # exact ends, so raw and rescaled images are told apart
     code = kernel_call("observe_gan_loop", module="spies", name="run_a_gan", batch_size=BATCH, noise_size=NOISE_DIM)
     loop = CheckGroup(Probe("training_loop", code, batches, timeout=60.0), judge_gan_loop,
                       hint_on_error="run_a_gan must run one epoch over loader_train with the D, G and solvers it is given")
-    return [loop, CheckGroup(None, lambda _: [BRIEF_TRAINING_PENDING])]
+    return [loop, brief.digits_quality_group(BRIEF, brief_context)]
 
 
 def _iterations(events: list[dict]) -> list[list[dict]]:
@@ -382,8 +401,11 @@ def inline_minimax_groups(rng):
     return [CheckGroup(Probe("inline_minimax", kernel_call("read_constant", name="INLINE_Q1"), {}), judge)]
 
 
-def plan(rng: np.random.Generator) -> dict[str, list[CheckGroup]]:
-    """Every graded item's checks, on hidden inputs drawn from `rng`."""
+def plan(rng: np.random.Generator, brief=None) -> dict[str, list[CheckGroup]]:
+    """Every graded item's checks, on hidden inputs drawn from `rng`.
+
+    brief: the engine's `spec -> BriefContext` for brief training; None leaves it out (not run).
+    """
     from reference.models import cs231n as models
     return {
         "leaky_relu": leaky_relu_groups(rng),
@@ -395,7 +417,7 @@ def plan(rng: np.random.Generator) -> dict[str, list[CheckGroup]]:
         "lsgan_loss": lsgan_loss_groups(rng),
         "dc_discriminator": dc_discriminator_groups(rng, models.DCDiscriminator),
         "dc_generator": dc_generator_groups(rng, models.DCGenerator),
-        "training": training_groups(rng),
+        "training": training_groups(rng, brief(BRIEF) if brief else None),
         "inline_minimax": inline_minimax_groups(rng),
     }
 

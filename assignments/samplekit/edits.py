@@ -91,9 +91,12 @@ class Sample:
 
     path: where it is written, relative to samples/ (.ipynb, or .zip with `files`)
     summary: the bug (buggy samples) or the student's style (valid samples)
-    fails: the rubric items the grader must fail; every other item must pass,
-        except those in may_fail, whose outcome depends on the grader's
-        training budget or device (the note says why)
+    fails: the rubric items whose checks (everything but brief training) must
+        fail; every other item's checks must pass
+    training_fails: the items that brief training must fail, at the default
+        budget on a CPU
+    may_fail: items whose brief-training outcome depends on the budget or the
+        device (the note says why)
     files: for a .zip, the helper files beside the notebook, path -> text
     notebook_name: for a .zip, the name of the notebook inside it
     """
@@ -102,6 +105,7 @@ class Sample:
     summary: str
     edits: tuple[Edit, ...]
     fails: tuple[str, ...] = ()
+    training_fails: tuple[str, ...] = ()
     may_fail: tuple[str, ...] = ()
     note: str | None = None
     files: dict[str, str] = field(default_factory=dict)

@@ -21,9 +21,11 @@ EXPECTED_HEADER = """\
 #
 # One table per sample submission (path relative to this folder):
 #   bug / style  what is wrong with it, or the student's style for a valid one
-#   fails        the rubric items a fair grader must fail; every other item must pass,
-#   may_fail     except these, whose outcome depends on the grader's training budget or
-#                device (the note says why)
+#   fails           the rubric items whose checks (all but brief training) must fail;
+#                   every other item's checks must pass
+#   training_fails  the items brief training must fail (default budget, CPU)
+#   may_fail        items whose brief-training outcome depends on the budget or the
+#                   device (the note says why)
 #   note         what a grader has to take care of, or why an item is or is not affected
 """
 
@@ -100,6 +102,7 @@ def expected_toml(samples: tuple[Sample, ...]) -> str:
         lines = [f"[{toml_string(sample.path)}]",
                  f"{what} = {toml_string(sample.summary)}",
                  f"fails = {toml_list(sample.fails)}",
+                 f"training_fails = {toml_list(sample.training_fails)}",
                  f"may_fail = {toml_list(sample.may_fail)}"]
         if sample.note:
             lines.append(f"note = {toml_string(sample.note)}")

@@ -11,7 +11,7 @@ from autograder.checks.outcome import Outcome, failed
 
 WEIGHT_OPS = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
 
-Layer = tuple[str, tuple[int, ...]]  # (op, output shape without the batch dimension)
+Layer = tuple[str, tuple[int, ...] | None]  # (op, output shape without the batch dimension; None: any)
 
 
 def weight_layers(trace: list[dict]) -> list[Layer]:
@@ -21,22 +21,29 @@ def weight_layers(trace: list[dict]) -> list[Layer]:
 
 def describe(layer: Layer) -> str:
     op, shape = layer
-    return f"{op} -> {tuple(shape)}"
+    return op if shape is None else f"{op} -> {tuple(shape)}"
 
 
-def same_layer_shapes(check: str, expected: list[Layer], seen_trace: list[dict], hint: str) -> Outcome:
-    """The weight layers of `seen_trace` are `expected`, in order, with the same output shapes."""
-    seen = weight_layers(seen_trace)
-    expected = [(op, tuple(shape)) for op, shape in expected]
+def same_layer_shapes(check: str, expected: list[Layer], seen_trace: list[dict], hint: str,
+                      every_layer: bool = False) -> Outcome:
+    """The trace's weight layers (or, with every_layer, all its layers) are `expected`, in order.
+
+    A None shape in `expected` matches any shape. The failure names the first layer that differs.
+    """
+    if every_layer:
+        seen = [(entry["op"], tuple(entry["shape"][1:])) for entry in seen_trace]
+    else:
+        seen = weight_layers(seen_trace)
+    kind = "layers" if every_layer else "weight layers"
     for number, (want, got) in enumerate(zip(expected, seen), start=1):
-        if want != got:
+        if want[0] != got[0] or (want[1] is not None and tuple(want[1]) != got[1]):
             return failed(check, f"layer {number} to be {describe(want)}", describe(got), hint)
     if len(seen) < len(expected):
         missing = ", ".join(describe(layer) for layer in expected[len(seen):])
-        return failed(check, f"{len(expected)} weight layers", f"{len(seen)}; missing {missing}", hint)
+        return failed(check, f"{len(expected)} {kind}", f"{len(seen)}; missing {missing}", hint)
     if len(seen) > len(expected):
         extra = ", ".join(describe(layer) for layer in seen[len(expected):])
-        return failed(check, f"{len(expected)} weight layers", f"{len(seen)}; extra {extra}", hint)
+        return failed(check, f"{len(expected)} {kind}", f"{len(seen)}; extra {extra}", hint)
     return Outcome(check, True)
 
 

@@ -76,3 +76,11 @@ def steps_per_round(events: list[dict], optimizer: int) -> list[int]:
             runs.append(1)
         previous = event["optimizer"]
     return runs
+
+
+def cleared_gradients_outcome(events: list[dict]) -> Outcome:
+    """No step ran on gradients left over from the previous step of the same optimizer."""
+    stale = [e for e in events if e["kind"] == "step" and e.get("stale_gradients")]
+    return holds("gradients cleared before each step", not stale, "each step on the gradients of its own backward pass",
+                 f"{len(stale)} step(s) on gradients accumulated over earlier steps",
+                 "call zero_grad() on each optimizer (or network) before its backward pass")

@@ -57,8 +57,13 @@ class ItemVerdict:
 
 
 def plan_probes(plan: dict[str, list[CheckGroup]]) -> list[Probe]:
-    """Every probe a plan runs, in item order."""
-    return [group.probe for groups in plan.values() for group in groups if group.probe]
+    """Every probe a plan runs, in item order; a probe shared by several items (brief training) runs once."""
+    probes: dict[str, Probe] = {}
+    for groups in plan.values():
+        for group in groups:
+            if group.probe is not None:
+                probes.setdefault(group.probe.name, group.probe)
+    return list(probes.values())
 
 
 def grade_item(item: str, max_points: int, groups: list[CheckGroup], results: dict[str, ProbeResult]) -> ItemVerdict:

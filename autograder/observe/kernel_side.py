@@ -31,7 +31,7 @@ def as_array(value, what: str) -> np.ndarray:
         return torch.Tensor.numpy(torch.Tensor.cpu(torch.Tensor.detach(value))).copy()
     if type(value) is np.ndarray and value.dtype != object:
         return value.copy()
-    if type(value) in (int, float):
+    if type(value) in (int, float) or (isinstance(value, np.generic) and value.dtype.kind in "biuf"):
         return np.asarray(value, dtype=np.float64)
     raise TypeError(f"{what} returned {type(value).__name__}, expected a torch tensor")
 

@@ -11,6 +11,15 @@ while the outer call runs.
 `observe_layers` is the kernel-side probe primitive; `layer_trace` is the
 same recording in the calling process (tests, expected traces from the
 reference).
+
+Students also write activations out: the BYU lab's own scaffold defined its
+leaky ReLU as `max(x, leak * x)`, and `torch.clamp(x, min=0)` or
+`torch.where(x > 0, x, 0.2 * x)` are common. An elementwise `max`,
+`maximum`, `where` or `clamp` whose output equals one of its inputs where
+that input is positive and a constant multiple s (0 <= s < 1) of it where it
+is negative is recorded as `relu` (s = 0) or `leaky_relu` with slope s. The
+decision is made on the values the call produced, so it holds whatever the
+argument order or form.
 """
 from __future__ import annotations
 
@@ -39,6 +48,30 @@ def op_name(func) -> str | None:
     return CANONICAL.get(name, name) if name in LAYER_OPS else None
 
 
+ELEMENTWISE = frozenset({"max", "maximum", "where", "clamp", "clamp_min", "clip"})
+SLOPE_RTOL = 1e-4
+
+
+def recognise_activation(args: tuple, result) -> dict | None:
+    """{"op": "relu" | "leaky_relu", "shape", "slope"} when `result` is a (leaky) ReLU of a tensor argument."""
+    if not isinstance(result, torch.Tensor) or not result.is_floating_point():
+        return None
+    for candidate in args:
+        if not (isinstance(candidate, torch.Tensor) and candidate.shape == result.shape and candidate.is_floating_point()):
+            continue
+        positive, negative = candidate > 0, candidate < 0
+        if not (positive.any() and negative.any()) or not torch.equal(result[positive], candidate[positive]):
+            continue
+        slopes = result[negative] / candidate[negative]
+        slope = float(slopes.flatten()[0])
+        if 0 <= slope < 1 and torch.allclose(slopes, torch.full_like(slopes, slope), rtol=SLOPE_RTOL, atol=1e-7):
+            entry = {"op": "relu" if slope == 0 else "leaky_relu", "shape": [int(size) for size in result.shape]}
+            if slope != 0:
+                entry["slope"] = slope
+            return entry
+    return None
+
+
 def _leaky_slope(args: tuple, kwargs: dict) -> float:
     slope = kwargs.get("negative_slope", args[1] if len(args) > 1 else 0.01)
     return float(slope)
@@ -55,7 +88,12 @@ class LayerRecorder(TorchFunctionMode):
         kwargs = kwargs or {}
         result = func(*args, **kwargs)
         name = op_name(func)
-        if name is not None:
+        if name is None and getattr(func, "__name__", "").rstrip("_") in ELEMENTWISE:
+            with torch.no_grad():
+                entry = recognise_activation(tuple(args) + tuple(kwargs.values()), result)
+            if entry is not None:
+                self.layers.append(entry)
+        elif name is not None:
             output = result[0] if isinstance(result, tuple) else result
             if isinstance(output, torch.Tensor):
                 entry = {"op": name, "shape": [int(size) for size in output.shape]}

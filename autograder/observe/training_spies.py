@@ -78,8 +78,8 @@ def describe_optimizer(optimizer, networks: list[Network]) -> dict:
     }
 
 
-def make_optimizers(ns: dict, factory: str, networks: list[Network]) -> list:
-    returned = lookup(ns, factory)(*[n.value for n in networks])
+def make_optimizers(ns: dict, factory: str, networks: list[Network], factory_kwargs: dict | None = None) -> list:
+    returned = lookup(ns, factory)(*[n.value for n in networks], **(factory_kwargs or {}))
     optimizers = list(returned) if isinstance(returned, (tuple, list)) else [returned]
     for optimizer in optimizers:
         if not isinstance(optimizer, torch.optim.Optimizer):
@@ -87,10 +87,15 @@ def make_optimizers(ns: dict, factory: str, networks: list[Network]) -> list:
     return optimizers
 
 
-def optimizers_of_networks(ns: dict, inputs: dict, outputs: dict, info: dict, factory: str, networks: list[dict]) -> None:
-    """Build the student's networks, call the optimizer factory on them, report each optimizer."""
+def optimizers_of_networks(ns: dict, inputs: dict, outputs: dict, info: dict, factory: str, networks: list[dict],
+                           factory_kwargs: dict | None = None) -> None:
+    """Build the student's networks, call the optimizer factory on them, report each optimizer.
+
+    factory_kwargs: keyword arguments for the factory (whether it honours an lr passed in shows
+    only in a call with another value than its default).
+    """
     built = build_networks(ns, networks, info)
-    info["optimizers"] = [describe_optimizer(o, built) for o in make_optimizers(ns, factory, built)]
+    info["optimizers"] = [describe_optimizer(o, built) for o in make_optimizers(ns, factory, built, factory_kwargs)]
 
 
 # --------------------------------------------------------------- the loop
@@ -108,22 +113,70 @@ class ChangeWatch:
     def changes(self) -> dict[str, int]:
         """Number of parameter tensors of each network changed since the last call; takes a new snapshot."""
         now = self._take()
-        changed = {n.role: sum(not torch.equal(a, b) for a, b in zip(before, after))
+        # NaN equals NaN here: weights a loop has already turned to NaN do not "change" on every look.
+        changed = {n.role: sum(not torch.allclose(a, b, rtol=0, atol=0, equal_nan=True) for a, b in zip(before, after))
                    for n, before, after in zip(self.networks, self.snapshot, now)}
         self.snapshot = now
         return changed
 
 
-def spy_on(optimizer, index: int, watch: ChangeWatch, events: list[dict]) -> None:
+class GradientLedger:
+    """Tells whether a step's gradients still hold those of the previous step (never cleared).
+
+    A hook on every parameter adds up the gradient contributions of each
+    backward pass. At a step, a parameter whose .grad equals what it held at
+    its previous step plus everything contributed since was never cleared;
+    a cleared one holds only contributions made after the clearing.
+    """
+
+    def __init__(self, networks: list[Network]) -> None:
+        self.contributed: dict[int, torch.Tensor] = {}
+        self.previous: dict[int, torch.Tensor] = {}
+        for network in networks:
+            for param in network.parameters:
+                if param.requires_grad:
+                    param.register_hook(self._hook(id(param)))
+
+    def _hook(self, key: int):
+        def add(grad: torch.Tensor) -> None:
+            seen = self.contributed.get(key)
+            self.contributed[key] = grad.detach().clone() if seen is None else seen + grad.detach()
+        return add
+
+    def stale_before_step(self, params: list[torch.Tensor]) -> int:
+        """How many of `params` carry gradients left over from their previous step."""
+        stale = 0
+        for param in params:
+            key, previous = id(param), self.previous.get(id(param))
+            if param.grad is None or previous is None or not previous.abs().sum() > 0:
+                continue
+            added = self.contributed.get(key, torch.zeros_like(previous))
+            if torch.allclose(param.grad, previous + added, rtol=1e-4, atol=1e-7) and not torch.allclose(
+                    param.grad, added, rtol=1e-4, atol=1e-7):
+                stale += 1
+        return stale
+
+    def after_step(self, params: list[torch.Tensor]) -> None:
+        for param in params:
+            if param.grad is not None:
+                self.previous[id(param)] = param.grad.detach().clone()
+            self.contributed.pop(id(param), None)
+
+
+def spy_on(optimizer, index: int, watch: ChangeWatch, events: list[dict], ledger: GradientLedger | None = None) -> None:
     """Wrap this optimizer instance's step and zero_grad so each call is recorded."""
     step, zero_grad = optimizer.step, optimizer.zero_grad
+    params = [p for group in optimizer.param_groups for p in group["params"]]
 
     def recorded_step(*args, **kwargs):
         outside = watch.changes()
         if any(outside.values()):
             events.append({"kind": "changed_outside_step", "changed": outside})
+        stale = ledger.stale_before_step(params) if ledger else 0
         result = step(*args, **kwargs)
-        events.append({"kind": "step", "optimizer": index, "changed": watch.changes()})
+        events.append({"kind": "step", "optimizer": index, "changed": watch.changes(), "stale_gradients": stale})
+        if ledger:
+            ledger.after_step(params)
         return result
 
     def recorded_zero_grad(*args, **kwargs):
@@ -140,9 +193,10 @@ def observe_training(ns: dict, inputs: dict, outputs: dict, info: dict, train: s
     optimizers = make_optimizers(ns, factory, built)
     roles = {n.role: n.value for n in built}
     watch = ChangeWatch(built)
+    ledger = GradientLedger(built)
     events: list[dict] = []
     for index, optimizer in enumerate(optimizers):
-        spy_on(optimizer, index, watch, events)
+        spy_on(optimizer, index, watch, events, ledger)
 
     def resolve(spec):
         if "network" in spec:

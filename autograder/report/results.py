@@ -82,6 +82,7 @@ class GradeResult:
     extra: dict[str, Any] = field(default_factory=dict)
     graded: bool = True  # False when the submission could not be graded at all
     versions: dict[str, str] = field(default_factory=grader_versions)
+    files: dict[str, bytes] = field(default_factory=dict)  # pictures written beside results.json
 
     def __post_init__(self) -> None:
         # The id names a folder under OUT/: nothing that could climb out of it.
@@ -90,6 +91,9 @@ class GradeResult:
         clashes = RESERVED_KEYS & set(self.extra)
         if clashes:
             raise ValueError(f"extra may not use the keys {sorted(clashes)}")
+        unsafe = [name for name in self.files if not re.fullmatch(r"[a-z0-9_]+\.png", name) or name == RESULTS_FILE]
+        if unsafe:
+            raise ValueError(f"file names {unsafe} are not plain .png names")
 
     @property
     def score(self) -> float:
@@ -175,6 +179,8 @@ def write_results(out_dir: str | Path, result: GradeResult, pack: Pack | None = 
     folder = Path(out_dir) / result.submission_id
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / RESULTS_FILE
+    for name, content in result.files.items():
+        atomic_write_bytes(folder / name, content)
     text = json.dumps(to_gradescope(result), ensure_ascii=False, indent=2, allow_nan=False)
     atomic_write_text(target, text + "\n")
     return target
@@ -187,10 +193,14 @@ def load_results(path: str | Path) -> GradeResult:
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write UTF-8 text so that readers see the old file or the new one, never half of one."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, content: bytes) -> None:
     descriptor, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, 0o644)  # mkstemp makes it private; results are for the course staff to read

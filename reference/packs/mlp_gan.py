@@ -49,6 +49,7 @@ def public_fixtures() -> dict[str, np.ndarray]:
         **arrays(x=x, z=z, g_objective=g_objective, d_objective=d_objective),
         **gradients(d_objective, D, "d_objective_grad_d"),
         **gradients(g_objective, G, "g_objective_grad_g"),
+        **gradients(g_objective, D, "g_objective_grad_d"),
         "count_generator": parameter_count(Generator()),
         "count_discriminator": parameter_count(Discriminator()),
     }

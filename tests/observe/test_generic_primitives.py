@@ -13,7 +13,8 @@ from torch import nn
 
 from autograder import probes
 from autograder.checks.layers import ops_after_weight_layers, same_layer_shapes, weight_layers
-from autograder.checks.optimizers import cross_update_outcomes, optimizer_outcomes, steps_per_round
+from autograder.checks.optimizers import (cleared_gradients_outcome, cross_update_outcomes, optimizer_outcomes,
+                                          steps_per_round)
 from autograder.observe.layers import layer_trace, observe_layers
 from autograder.observe.probe_calls import call_with_probes
 from autograder.observe.training_spies import observe_training, optimizers_of_networks
@@ -180,3 +181,51 @@ def test_the_loop_spies_see_cross_updates(over_both, own_optimizer):
     assert outcomes["no updates outside the optimizers' steps"] is (not own_optimizer)
     # A D optimizer made inside the loop is invisible: its steps show only as changes between G steps.
     assert steps_per_round(info["events"], 1) == ([6] if own_optimizer else [3, 3])
+
+
+@pytest.mark.parametrize("clearing", ["optimizer", "network", "set_to_none_false", "never", "once_before_the_loop"])
+def test_steps_on_uncleared_gradients_are_seen(clearing):
+    def make_optimizers(D, G):
+        return torch.optim.Adam(D.parameters()), torch.optim.Adam(G.parameters())
+
+    def train(D, G, d_opt, g_opt, images, iterations=3):
+        if clearing == "once_before_the_loop":
+            d_opt.zero_grad(), g_opt.zero_grad()
+        for _ in range(iterations):
+            if clearing == "optimizer":
+                d_opt.zero_grad()
+            elif clearing == "network":
+                D.zero_grad()
+            elif clearing == "set_to_none_false":
+                d_opt.zero_grad(set_to_none=False)
+            (D(G(torch.rand(len(images), 2)).detach()).mean() - D(images).mean()).backward()
+            d_opt.step()
+            if clearing in ("optimizer", "network", "set_to_none_false"):
+                g_opt.zero_grad()
+            (-D(G(torch.rand(len(images), 2))).mean()).backward()
+            g_opt.step()
+
+    ns = {"Disc": lambda: nn.Linear(4, 1), "Gen": lambda: nn.Linear(2, 4), "make_optimizers": make_optimizers, "train": train}
+    inputs = {"images": np.random.default_rng(0).uniform(0, 1, (6, 4)).astype(np.float32)}
+    outputs, info = {}, {}
+    observe_training(ns, inputs, outputs, info, "train", NETS, "make_optimizers", ARGS)
+    assert cleared_gradients_outcome(info["events"]).passed is (clearing in ("optimizer", "network", "set_to_none_false"))
+
+
+@pytest.mark.parametrize("activation, op, slope", [
+    (lambda x: torch.max(x, 0.2 * x), "leaky_relu", 0.2),
+    (lambda x: torch.maximum(0.05 * x, x), "leaky_relu", 0.05),
+    (lambda x: torch.where(x > 0, x, 0.1 * x), "leaky_relu", 0.1),
+    (lambda x: torch.clamp(x, min=0), "relu", None),
+    (lambda x: x.clamp_min(0), "relu", None),
+])
+def test_hand_written_activations_are_recorded_as_what_they_compute(activation, op, slope):
+    trace = layer_trace(lambda x: activation(x @ torch.ones(3, 5)), torch.randn(64, 3))
+    assert [entry["op"] for entry in trace] == ["linear", op]
+    assert trace[1].get("slope") == (pytest.approx(slope) if slope else None)
+
+
+def test_other_elementwise_maxima_are_not_activations():
+    x, y = torch.randn(16, 4), torch.randn(16, 4)
+    assert layer_trace(lambda a: torch.maximum(a, y), x) == []
+    assert layer_trace(lambda a: torch.clamp(a, -0.5, 0.5), x) == []

@@ -1,7 +1,8 @@
 """The buggy sample submissions: each is the solution with one realistic bug.
 
-Each record names the rubric items a fair grader must fail (`fails`) and
-those whose outcome depends on the grader's training budget or device
+Each record names the rubric items whose checks must fail (`fails`), those
+that brief training must fail (`training_fails`, measured by trial runs) and
+those whose brief-training outcome depends on the grader's budget or device
 (`may_fail`, with a note saying why).
 """
 from __future__ import annotations
@@ -33,7 +34,7 @@ SAMPLE_NOISE = (
         "sample_noise returns torch.rand without rescaling: noise in [0, 1), never negative",
         (Replace("sample_noise", "return 2 * torch.rand(batch_size, dim) - 1",
                  "return torch.rand(batch_size, dim)"),),
-        fails=("sample_noise", "training"),
+        fails=("sample_noise",), training_fails=("training",),
         note="It fails `training` too: run_a_gan feeds this noise to the generator, and in trial "
              "runs (vanilla GAN, bundled digits, two seeds, up to 3720 iterations) the generator "
              "collapsed to a single digit class every time, where the solution's covered all ten.",
@@ -71,7 +72,7 @@ DISCRIMINATOR = (
         "discriminator ends in a Sigmoid, so it returns probabilities where logits are expected",
         (Replace("discriminator", "nn.Linear(256, 1),  # (N, 1) logits",
                  "nn.Linear(256, 1),\n        nn.Sigmoid(),  # (N, 1) probability of real"),),
-        fails=("discriminator", "training"),
+        fails=("discriminator",), training_fails=("training",),
         note="It fails `training` too: the losses apply a second sigmoid to scores already squashed "
              "into (0, 1), so the discriminator's probabilities stay within (0.5, 0.73) and it "
              "gives the generator no useful signal. In trial runs (930 iterations, two seeds) the "
@@ -108,7 +109,7 @@ GENERATOR = (
         "buggy/generator_sigmoid_output.ipynb",
         "generator ends in Sigmoid instead of Tanh: pixels in (0, 1) while real images are scaled to [-1, 1]",
         (Replace("generator", "nn.Tanh(),  # (N, 784) in [-1, 1]", "nn.Sigmoid(),  # (N, 784) in [0, 1]"),),
-        fails=("generator", "training"),
+        fails=("generator",), training_fails=("training",),
         note="The values lie inside [-1, 1], so only the layer sequence (Sigmoid for Tanh) and the "
              "missing negative values show the bug. It fails `training` too: real images are in "
              "[-1, 1] with background -1, which a sigmoid cannot produce, so the discriminator "
@@ -140,7 +141,7 @@ GAN_LOSS = (
                  "    fake_loss = bce_loss(logits_fake, torch.zeros_like(logits_fake))",
                  "    real_loss = bce_loss(logits_real, torch.zeros_like(logits_real))\n"
                  "    fake_loss = bce_loss(logits_fake, torch.ones_like(logits_fake))"),),
-        fails=("gan_loss", "training"),
+        fails=("gan_loss",), training_fails=("training",),
         note="It fails `training` too: the discriminator learns to call fakes real, which is what "
              "the generator's loss asks for already, so the generator gets no signal about digits; "
              "in trial runs the samples never became digits.",
@@ -150,7 +151,7 @@ GAN_LOSS = (
         "generator_loss is the minimax form -bce(fake, 0) = log(1 - D(G(z))) instead of bce(fake, 1)",
         (Replace("gan_loss", "    return bce_loss(logits_fake, torch.ones_like(logits_fake))",
                  "    return -bce_loss(logits_fake, torch.zeros_like(logits_fake))"),),
-        fails=("gan_loss", "training"),
+        fails=("gan_loss",), training_fails=("training",),
         note="It fails `training` too: the saturating loss gives the generator almost no gradient "
              "while the discriminator rejects its samples confidently. In trial runs (two seeds, "
              "up to 3720 iterations) the generator collapsed to a single class every time.",
@@ -159,7 +160,7 @@ GAN_LOSS = (
         "buggy/gan_loss_bce_without_logits.ipynb",
         "the losses call F.binary_cross_entropy (which expects probabilities) on logits",
         (Replace("gan_loss", "bce_loss(", "F.binary_cross_entropy(", count=3),),
-        fails=("gan_loss", "training"),
+        fails=("gan_loss",), training_fails=("training",),
         note="F.binary_cross_entropy raises an error for inputs outside [0, 1], which logits "
              "usually are, so training stops at the first step.",
     ),
@@ -192,7 +193,7 @@ GET_OPTIMIZER = (
         "get_optimizer keeps Adam's default betas (0.9, 0.999) instead of beta1 = 0.5",
         (Replace("get_optimizer", "optim.Adam(model.parameters(), lr=1e-3, betas=(0.5, 0.999))",
                  "optim.Adam(model.parameters(), lr=1e-3)"),),
-        fails=("get_optimizer", "training"),
+        fails=("get_optimizer",), training_fails=("training",),
         note="It fails `training` too, as the notebook warns: in trial runs (vanilla GAN, bundled "
              "digits, two seeds, up to 3720 iterations) the generator collapsed to a single class "
              "every time.",
@@ -201,7 +202,7 @@ GET_OPTIMIZER = (
         "buggy/get_optimizer_lr_1e-4.ipynb",
         "get_optimizer uses learning rate 1e-4 instead of 1e-3",
         (Replace("get_optimizer", "lr=1e-3, betas", "lr=1e-4, betas"),),
-        fails=("get_optimizer", "training"),
+        fails=("get_optimizer",), training_fails=("training",),
         note="It fails `training` too: ten times slower learning leaves it far behind the "
              "reference over any brief budget. In trial runs (two seeds) the Frechet distance of "
              "its samples was 126-154 after 3720 iterations, against the solution's 12.",
@@ -211,7 +212,7 @@ GET_OPTIMIZER = (
         "get_optimizer builds Adam over the global discriminator D instead of its argument",
         (InsertAfter("discriminator", GLOBAL_D_SCRATCH),
          Replace("get_optimizer", "optim.Adam(model.parameters(),", "optim.Adam(D.parameters(),")),
-        fails=("get_optimizer", "training"),
+        fails=("get_optimizer",), training_fails=("training",),
         note="The notebook defines a global D in a scratch cell (not a training cell), so the "
              "function runs but steps a network other than the one it is given. It fails "
              "`training` too: neither of the networks being trained is ever stepped.",

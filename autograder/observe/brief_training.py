@@ -1,0 +1,240 @@
+"""Brief training of the student's own parts (kernel side), and the same run for the reference.
+
+A pack describes its run as a recipe (plain data in its checks.py):
+
+    networks    specs as in training_spies: the student's classes/factories,
+                or function-style networks with their weight globals; or
+    roles       roles as in autograder.observe.networks, for packs whose
+                networks may be classes or functions over weight globals
+                (found the same way the pack's other checks find them)
+    optimizers  {"factory": "make_optimizers"} (called once with every network)
+                or {"per_network": "get_optimizer"} (called once per network)
+    loop        {"function": "train", "args": [...], "kwargs": {...}}: the
+                student's whole loop, called once; or {"step_function":
+                "train_step", ...}: called once per step with the next batch
+    watch       {notebook function: [names of its scalar results]}: functions
+                the loop looks up as globals, wrapped to record their values
+                (the loss curves)
+    data        {"layout": "flat" | "nchw", "range": "unit" | "symmetric"}
+    sample      {"network": "G", "noise": "uniform" | "normal", "z_dim": int,
+                 "range": "tanh" | "sigmoid" | "unit"}
+
+Argument specs: {"network": role}, {"optimizer": i}, {"notebook": name}
+(a notebook global, wrapped when watched), {"images": true} (every training
+image), {"loader": true} (a loader of exactly `steps` batches), {"batch":
+true} (the next batch, step functions only), {"steps": true}, {"value":
+literal}. Keyword arguments the function does not take are left out, and a
+spec with "parameter": name that the function does not take is set as that
+notebook global for the run instead (older notebooks read their data loader
+from a global).
+
+`train_briefly` runs one recipe on a namespace: the student's kernel
+namespace in the sandbox, or the reference pack's in the grader. It returns
+samples as pixel values in [0, 1] and the recorded curves.
+"""
+from __future__ import annotations
+
+import contextlib
+import inspect
+import time
+
+import numpy as np
+import torch
+
+from autograder.observe.kernel_side import lookup
+from autograder.observe.training_spies import build_networks, make_optimizers
+
+SAMPLE_COUNT = 500
+
+
+class BatchSource:
+    """Batches drawn with replacement from the training images by a seeded generator."""
+
+    def __init__(self, images: torch.Tensor, batch_size: int, seed: int) -> None:
+        self.images, self.batch_size = images, batch_size
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def next(self) -> torch.Tensor:
+        index = torch.randint(len(self.images), (self.batch_size,), generator=self.generator, device="cpu")
+        return self.images[index.to(self.images.device)]
+
+
+class BriefLoader:
+    """A data loader of exactly `steps` batches of (images, labels)."""
+
+    def __init__(self, source: BatchSource, steps: int) -> None:
+        self.source, self.steps = source, steps
+
+    def __iter__(self):
+        for _ in range(self.steps):
+            batch = self.source.next()
+            yield batch, torch.zeros(len(batch), dtype=torch.long)
+
+    def __len__(self) -> int:
+        return self.steps
+
+
+class Curves:
+    """Scalar results of watched functions, call by call."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, list[float]] = {}
+
+    def wrap(self, function, names: list[str]):
+        def watched(*args, **kwargs):
+            result = function(*args, **kwargs)
+            results = result if isinstance(result, (tuple, list)) else (result,)
+            for name, value in zip(names, results):
+                if isinstance(value, torch.Tensor) and value.numel() == 1:
+                    self.values.setdefault(name, []).append(float(value.detach()))
+            return result
+        return watched
+
+
+def training_images(raw: np.ndarray, data: dict) -> torch.Tensor:
+    """uint8 images as float tensors in the recipe's layout and range."""
+    images = torch.from_numpy(raw).float() / 255.0
+    if images.dim() == 3:  # MNIST (N, 28, 28)
+        images = images.reshape(len(images), -1) if data.get("layout", "flat") == "flat" else images.unsqueeze(1)
+    if data.get("range", "unit") == "symmetric":
+        images = 2 * images - 1
+    return images
+
+
+def sample_images(network, sample: dict, generator: torch.Generator) -> np.ndarray:
+    """SAMPLE_COUNT samples of G on the recipe's noise, as pixel values in [0, 1]."""
+    z_shape = (SAMPLE_COUNT, sample["z_dim"])
+    if sample["noise"] == "uniform":
+        z = torch.rand(z_shape, generator=generator, device="cpu") * 2 - 1
+    else:
+        z = torch.randn(z_shape, generator=generator, device="cpu")
+    with torch.no_grad():
+        out = torch.cat([network(chunk.to(torch.get_default_device())) for chunk in z.split(100)])
+    out = out.detach().float().cpu()
+    if sample["range"] == "tanh":
+        out = (out + 1) / 2
+    return out.clamp(0, 1).numpy()
+
+
+def train_briefly(ns: dict, raw_images: np.ndarray, recipe: dict, steps: int, seed: int, device: str = "cpu") -> dict:
+    """Run the recipe for `steps` on `ns`; returns {"samples", "initial_samples", "curves", "seconds", "steps"}.
+
+    Function-style weights (notebook globals) are trained in place and put back afterwards, so
+    checks that run later see the notebook's own weights.
+    """
+    torch.set_default_device(device)
+    try:
+        specs, keep = _network_specs(ns, recipe)
+        with keep:
+            return _run(ns, raw_images, recipe, specs, steps, seed, device)
+    finally:
+        torch.set_default_device("cpu")
+
+
+def _network_specs(ns: dict, recipe: dict):
+    """The training spies' network specs, and a context that restores notebook weights after the run."""
+    if "roles" not in recipe:
+        return recipe["networks"], contextlib.nullcontext()
+    from autograder.observe import networks as notebook_networks
+    generator = torch.Generator().manual_seed(0)
+    probe_inputs = {"z": torch.randn(8, recipe["sample"]["z_dim"], generator=generator, device="cpu").numpy(),
+                    "x": torch.rand(8, 784, generator=generator, device="cpu").numpy()}
+    specs, found = notebook_networks.spy_specs(ns, probe_inputs, recipe["roles"], {})
+    return specs, notebook_networks.restored(notebook_networks.notebook_weights(ns, found))
+
+
+def _run(ns: dict, raw_images: np.ndarray, recipe: dict, specs: list[dict], steps: int, seed: int, device: str) -> dict:
+    np.random.seed(seed)  # notebooks often draw batches with numpy
+    info: dict = {}
+    networks = build_networks(ns, specs, info)  # seeds torch first; modules are built on `device`
+    for network in networks:  # function-style weights are notebook globals, made on the CPU
+        for param in network.parameters:
+            param.data = param.data.to(device)
+    if "factory" in recipe["optimizers"]:
+        optimizers = make_optimizers(ns, recipe["optimizers"]["factory"], networks)
+    else:
+        optimizers = [make_optimizers(ns, recipe["optimizers"]["per_network"], [n])[0] for n in networks]
+    roles = {n.role: n.value for n in networks}
+    images = training_images(raw_images, recipe.get("data", {})).to(device)
+    source = BatchSource(images, recipe["batch_size"], seed)
+    noise = torch.Generator().manual_seed(seed + 1)
+    initial = sample_images(roles[recipe["sample"]["network"]], recipe["sample"], torch.Generator().manual_seed(seed + 2))
+
+    curves = Curves()
+    saved = {name: ns[name] for name in recipe.get("watch", {}) if name in ns}
+    for name, names in recipe.get("watch", {}).items():
+        if name in ns:
+            ns[name] = curves.wrap(ns[name], names)
+
+    def resolve(spec):
+        if "network" in spec:
+            return roles[spec["network"]]
+        if "optimizer" in spec:
+            return optimizers[spec["optimizer"]]
+        if "notebook" in spec:
+            return lookup(ns, spec["notebook"])
+        if "images" in spec:
+            return images
+        if "loader" in spec:
+            return BriefLoader(source, steps)
+        if "batch" in spec:
+            return source.next()
+        if "steps" in spec:
+            return steps
+        return spec["value"]
+
+    loop = recipe["loop"]
+    function = lookup(ns, loop.get("function") or loop["step_function"])
+    args, kwargs, as_globals = _fit_to_signature(function, loop["args"], loop.get("kwargs", {}))
+    saved.update({name: ns[name] for name in as_globals if name in ns})
+    for name, spec in as_globals.items():
+        ns[name] = resolve(spec)
+    torch.manual_seed(seed)
+    start = time.perf_counter()
+    try:
+        if "function" in loop:
+            function(*[resolve(s) for s in args], **{k: resolve(s) for k, s in kwargs.items()})
+        else:
+            for _ in range(steps):
+                returned = function(*[resolve(s) for s in args], **{k: resolve(s) for k, s in kwargs.items()})
+                for key, value in (returned.items() if isinstance(returned, dict) else ()):
+                    try:
+                        curves.values.setdefault(str(key), []).append(float(value))
+                    except (TypeError, ValueError, RuntimeError):
+                        continue
+    finally:
+        for name in as_globals:
+            ns.pop(name, None)
+        ns.update(saved)
+    seconds = time.perf_counter() - start
+    return {
+        "samples": sample_images(roles[recipe["sample"]["network"]], recipe["sample"], noise),
+        "initial_samples": initial,
+        "curves": curves.values,
+        "seconds": seconds,
+        "steps": steps,
+    }
+
+
+def _fit_to_signature(function, args: list[dict], kwargs: dict[str, dict]) -> tuple[list[dict], dict[str, dict], dict[str, dict]]:
+    """The positional and keyword specs the function takes, and those to set as notebook globals instead."""
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return args, kwargs, {}
+    if any(p.kind == p.VAR_KEYWORD for p in parameters.values()):
+        return args, kwargs, {}
+    as_globals = {s["parameter"]: s for s in args if "parameter" in s and s["parameter"] not in parameters}
+    args = [s for s in args if s.get("parameter") not in as_globals]
+    return args, {key: spec for key, spec in kwargs.items() if key in parameters}, as_globals
+
+
+def brief_training(ns: dict, inputs: dict, outputs: dict, info: dict, recipe: dict, steps: int, seed: int,
+                   device: str = "cpu") -> None:
+    """The probe primitive: train the notebook's parts briefly; samples and curves come back."""
+    run = train_briefly(ns, inputs["images"], recipe, steps, seed, device)
+    outputs["samples"] = run["samples"]
+    outputs["initial_samples"] = run["initial_samples"]
+    for name, values in run["curves"].items():
+        outputs[f"curve.{name}"] = np.asarray(values, dtype=np.float64)
+    info["seconds"], info["steps"], info["device"] = run["seconds"], run["steps"], device

@@ -1,0 +1,104 @@
+"""The reference's brief-training runs, computed once and cached on disk.
+
+A class pays for the reference's run once: it is stored under the cache
+folder by a key made of everything that decides it (pack, recipe, budget,
+device, seed, torch version, the reference's source, the training data).
+A changed reference or a torch upgrade gives a new key, never a stale run.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from autograder.fixtures.npz import write_npz
+from autograder.observe.brief_training import train_briefly
+from autograder.packs import Pack
+
+REFERENCE_ROOT = Path(__file__).resolve().parents[2] / "reference"
+
+
+def default_cache_dir() -> Path:
+    """$GANGRADE_CACHE, else $XDG_CACHE_HOME/gangrade, else ~/.cache/gangrade."""
+    if os.environ.get("GANGRADE_CACHE"):
+        return Path(os.environ["GANGRADE_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "gangrade"
+
+
+def _reference_source_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(REFERENCE_ROOT.rglob("*.py")):
+        digest.update(path.relative_to(REFERENCE_ROOT).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def run_key(pack: Pack, recipe: dict, steps: int, device: str, seed: int, images: np.ndarray) -> str:
+    decided_by = {
+        "pack": pack.id, "recipe": recipe, "steps": steps, "device": device, "seed": seed,
+        "torch": torch.__version__, "reference": _reference_source_digest(),
+        "data": hashlib.sha256(np.ascontiguousarray(images).tobytes()).hexdigest(),
+    }
+    return hashlib.sha256(json.dumps(decided_by, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def reference_namespace(pack: Pack) -> dict:
+    module = pack.reference()
+    return {name: getattr(module, name) for name in dir(module) if not name.startswith("__")}
+
+
+class ReferenceRuns:
+    """Reference runs by key, in memory and under `cache_dir` (None: memory only)."""
+
+    def __init__(self, cache_dir: Path | None) -> None:
+        self.cache_dir = cache_dir
+        self.memory: dict[str, dict] = {}
+
+    def get(self, pack: Pack, recipe: dict, steps: int, device: str, seed: int, images: np.ndarray) -> dict:
+        """{"samples", "initial_samples", "curves", "seconds", "steps"} of the reference's run."""
+        key = run_key(pack, recipe, steps, device, seed, images)
+        if key not in self.memory:
+            self.memory[key] = self._load(pack.id, key) or self._run_and_store(pack, recipe, steps, device, seed, images, key)
+        return self.memory[key]
+
+    def _paths(self, pack_id: str, key: str) -> tuple[Path, Path]:
+        stem = self.cache_dir / "reference-runs" / f"{pack_id}-{key}"
+        return stem.with_suffix(".npz"), stem.with_suffix(".json")
+
+    def _load(self, pack_id: str, key: str) -> dict | None:
+        if self.cache_dir is None:
+            return None
+        arrays_path, meta_path = self._paths(pack_id, key)
+        try:
+            meta = json.loads(meta_path.read_text())
+            with np.load(arrays_path, allow_pickle=False) as npz:
+                arrays = {name: npz[name] for name in npz.files}
+        except (OSError, ValueError, KeyError):
+            return None  # missing or damaged: run again
+        curves = {name.removeprefix("curve."): value for name, value in arrays.items() if name.startswith("curve.")}
+        return {"samples": arrays["samples"], "initial_samples": arrays["initial_samples"], "curves": curves, **meta}
+
+    def _run_and_store(self, pack: Pack, recipe: dict, steps: int, device: str, seed: int, images: np.ndarray,
+                       key: str) -> dict:
+        with contextlib.redirect_stdout(io.StringIO()):  # the reference's loops print progress, as notebooks do
+            run = train_briefly(reference_namespace(pack), images, recipe, steps, seed, device)
+        run["curves"] = {name: np.asarray(values, dtype=np.float64) for name, values in run["curves"].items()}
+        if self.cache_dir is not None:
+            arrays_path, meta_path = self._paths(pack.id, key)
+            # Written to temporary names and renamed, arrays first: a reader that finds the
+            # metadata finds complete arrays, also with several graders sharing the cache.
+            partial = arrays_path.with_name(f"{arrays_path.name}.{os.getpid()}.partial")
+            write_npz(partial, {"samples": run["samples"], "initial_samples": run["initial_samples"],
+                                **{f"curve.{name}": values for name, values in run["curves"].items()}})
+            os.replace(partial, arrays_path)
+            partial = meta_path.with_name(f"{meta_path.name}.{os.getpid()}.partial")
+            partial.write_text(json.dumps({"seconds": run["seconds"], "steps": run["steps"]}))
+            os.replace(partial, meta_path)
+        return run

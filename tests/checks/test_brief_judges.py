@@ -1,0 +1,105 @@
+"""The brief-training judges on known sample sets: real digits pass; a constant image, noise and one digit fail, saying which."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograder.checks import brief
+from autograder.data.mnist import load_mnist
+from autograder.execution.probes_protocol import ProbeResult
+from autograder.paths import fixtures_dir
+from autograder.scoring.classifier import load_classifier
+from autograder.scoring.sample_quality import DigitScorer, FaceScorer
+from autograder.training_setup import CLASSIFIER_FILE
+
+COUNT = 500
+
+
+@pytest.fixture(scope="module")
+def digits():
+    data = load_mnist()
+    order = np.random.default_rng(0).permutation(len(data.train))  # the split is sorted by class
+    return data.train.as_flat_unit().numpy()[order], data.train.labels[order], data.heldout.images
+
+
+@pytest.fixture(scope="module")
+def context(digits):
+    train, _, heldout = digits
+    scorer = DigitScorer(load_classifier(fixtures_dir() / CLASSIFIER_FILE), heldout)
+    noise = np.random.default_rng(1).uniform(0, 1, (COUNT, 784))
+    # A reference whose brief run went from noise to real digits.
+    reference = {"scores": {"initial": scorer.score(noise), "final": scorer.score(train[:COUNT])}, "curves": {}}
+    return brief.BriefContext(100, "cpu", None, reference, scorer)
+
+
+def _result(samples, initial=None):
+    initial = np.random.default_rng(2).uniform(0, 1, samples.shape) if initial is None else initial
+    return ProbeResult(brief.PROBE_NAME, {"samples": samples, "initial_samples": initial}, {})
+
+
+def _failed(outcomes):
+    return {o.check: o.message for o in outcomes if not o.passed}
+
+
+def test_real_digits_pass_every_check(context, digits):
+    train, _, _ = digits
+    samples = train[COUNT:2 * COUNT]
+    assert _failed(brief.judge_digits(context, _result(samples))) == {}
+    assert _failed(brief.judge_progress(context, _result(samples))) == {}
+
+
+def test_a_constant_image_fails_as_one_image(context, digits):
+    train, _, _ = digits
+    constant = np.repeat(train[:1], COUNT, axis=0)
+    failed = _failed(brief.judge_digits(context, _result(constant)))
+    assert "not one image" in failed and "every sample is nearly the same image" in failed["not one image"]
+
+
+def test_pure_noise_fails_as_noise(context):
+    noise = np.random.default_rng(3).uniform(0, 1, (COUNT, 784))
+    failed = _failed(brief.judge_digits(context, _result(noise)))
+    assert "not noise" in failed and "look like noise" in failed["not noise"]
+    assert "close to real digits" in failed
+
+
+def test_always_the_same_digit_fails_naming_it(context, digits):
+    train, labels, _ = digits
+    threes = train[labels == 3][:COUNT]
+    failed = _failed(brief.judge_digits(context, _result(threes)))
+    assert "several digits" in failed and "not noise" not in failed and "not one image" not in failed
+    assert "look like a 3" in failed["several digits"]
+
+
+def test_no_progress_fails_the_progress_check(context):
+    stuck = np.random.default_rng(4).uniform(0, 1, (COUNT, 784))
+    failed = _failed(brief.judge_progress(context, _result(stuck, initial=stuck)))
+    assert "brief training lowers the distance to real digits" in failed
+    assert "+0% fall" in failed["brief training lowers the distance to real digits"]
+
+
+def test_nan_samples_fail_as_not_finite(context, digits):
+    train, _, _ = digits
+    samples = train[:COUNT].copy()
+    samples[0, 0] = np.nan
+    assert "samples are finite" in _failed(brief.judge_digits(context, _result(samples)))
+
+
+def test_faces_judge_and_the_wasserstein_direction():
+    rng = np.random.default_rng(5)
+    varied = rng.uniform(0, 1, (64, 3, 16, 16))
+    scorer = FaceScorer()
+    rising = {"critic_loss": -np.linspace(0, 5, 20), "gradient_penalty": np.zeros(20)}
+    reference = {"scores": {"initial": scorer.score(varied), "final": scorer.score(varied)}, "curves": rising}
+    context = brief.BriefContext(20, "cpu", None, reference, scorer)
+    assert _failed(brief.judge_faces(context, _result(varied))) == {}
+    assert "not one image" in _failed(brief.judge_faces(context, _result(np.repeat(varied[:1], 64, axis=0))))
+
+    def curves(critic_loss, penalty):
+        return ProbeResult(brief.PROBE_NAME, {"curve.critic_loss": critic_loss, "curve.gradient_penalty": penalty}, {})
+
+    # critic_loss includes lam * penalty; the estimate is -(critic_loss - lam * penalty).
+    penalty = np.linspace(1, 0.1, 20)
+    assert _failed(brief.judge_wasserstein(context, curves(-np.linspace(0, 5, 20) + 10 * penalty, penalty), 10.0)) == {}
+    assert "Wasserstein estimate rises" in _failed(brief.judge_wasserstein(context, curves(np.linspace(0, 5, 20), penalty * 0), 10.0))
+    missing = _failed(brief.judge_wasserstein(context, ProbeResult(brief.PROBE_NAME, {}, {}), 10.0))
+    assert "return a dict of floats" in missing["Wasserstein estimate rises"]
