@@ -7,7 +7,6 @@ process (`checks`), and each rubric item gets its points (`report`).
 """
 from __future__ import annotations
 
-import inspect
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -25,10 +24,7 @@ from autograder.report.results import GradeResult, ItemResult
 from autograder.submission import Submission
 from autograder.training_setup import BriefTrainingSetup, TrainingOptions
 
-NOT_GRADED_YET = (
-    "not graded yet: this item is scored by the brief training of the student's networks, "
-    "which this version of gangrade does not run"
-)
+NO_CHECKS = "not graded: the pack's checks.py has no checks for this item"
 MAX_REPORTED_ERRORS = 5
 
 
@@ -46,8 +42,6 @@ def make_plan(pack: Pack, rng: np.random.Generator, setup: BriefTrainingSetup | 
     checks = pack.checks()
     if checks is None:
         return {}
-    if "brief" not in inspect.signature(checks.plan).parameters:
-        return checks.plan(rng)
     return checks.plan(rng, brief=None if setup is None else (lambda spec: setup.context(pack, spec)))
 
 
@@ -103,7 +97,7 @@ def _pictures(submission: Submission, execution: ExecutionResult) -> dict[str, b
 
 def _item_result(item: RubricItem, groups: list[CheckGroup] | None, execution: ExecutionResult) -> ItemResult:
     if groups is None:
-        return ItemResult(item.id, 0.0, item.points, "failed", NOT_GRADED_YET)
+        return ItemResult(item.id, 0.0, item.points, "failed", NO_CHECKS)
     verdict = grade_item(item.id, item.points, groups, execution.probes)
     return ItemResult(item.id, verdict.points, item.points, "passed" if verdict.passed else "failed", verdict.message())
 

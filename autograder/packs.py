@@ -51,7 +51,7 @@ class Pack:
         return importlib.import_module(self.reference_module)
 
     def checks(self) -> ModuleType | None:
-        """The pack's hidden checks (`checks.py` beside pack.toml, defining `plan(rng)`), if it has them."""
+        """The pack's hidden checks (`checks.py` beside pack.toml, defining `plan(rng, brief=None)`), if it has them."""
         path = self.folder / CHECKS_FILE
         if not path.exists():
             return None
@@ -59,7 +59,7 @@ class Pack:
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         if not callable(getattr(module, "plan", None)):
-            raise PackError(path, "defines no plan(rng) function")
+            raise PackError(path, "defines no plan(rng, brief=None) function")
         return module
 
 

@@ -338,7 +338,9 @@ BRIEF = brief.BriefTraining(
                  "kwargs": {"iterations": {"steps": True}, "batch_size": {"value": 16}}},
         "watch": {"losses": ["d_loss", "g_loss"]},
         "data": {"layout": "nchw", "range": "unit"},
-        "sample": {"network": "G", "noise": "normal", "z_dim": 100, "range": "unit"},
+        # Sampled in eval mode: in train mode this BatchNorm generator's first samples are already
+        # blurs as close to digits as its collapsed later ones, so progress would not show.
+        "sample": {"network": "G", "noise": "normal", "z_dim": 100, "range": "unit", "mode": "eval"},
         "batch_size": 16,
     },
     steps={"cpu": 800, "cuda": 3000},

@@ -21,20 +21,25 @@ from autograder.execution.probes_protocol import Probe, ProbeResult
 
 PROBE_NAME = "brief_training"
 
-# Why these fractions: across seeds of the reference itself, under the
-# default budgets, the Frechet distance varied by up to 1.6x and the evenness
-# by up to 0.25 (bench/brief_training.py prints the spread). A valid
-# solution is the reference with different random draws, so the bars sit
-# outside that spread; the bugs they are meant to catch (G never stepped,
-# gradients never cleared, a constant or one-digit generator) land several
-# times further away.
+# Why these fractions: a valid solution is the reference with different
+# random draws, so the bars are set against the weakest of several reference
+# runs (REFERENCE_SEEDS), each figure taken from whichever run did worst on
+# it, and then loosened by a factor. Under the default CPU budgets the
+# reference's Frechet distance varied by up to 1.5x between seeds and its
+# class evenness from 0.12 to 0.53 (bench/brief_training.py prints this).
+# The bugs the bars are meant to catch (G never stepped, gradients never
+# cleared, a constant, noisy or one-digit generator) land several times
+# further away.
 FRECHET_FACTOR = 2.5        # final distance may be up to 2.5x the reference's
 PROGRESS_FRACTION = 0.4     # the distance must fall by at least 40% of the reference's relative fall
 SPREAD_FRACTION = 0.25      # samples must vary at least a quarter as much as the reference's
 EVENNESS_FRACTION = 0.4     # class evenness at least 40% of the reference's ...
-EVENNESS_MIN_REFERENCE = 0.3  # ... judged only when the reference's own samples spread over classes
+EVENNESS_MIN_REFERENCE = 0.3  # ... judged only when every reference run's samples spread over classes
 ROUGHNESS_FACTOR = 2.0      # pixel-to-pixel roughness at most twice the reference's (else: noise)
 DIVERSITY_FRACTION = 0.25   # faces: mean pairwise distance at least a quarter of the reference's
+
+
+REFERENCE_SEEDS = (0, 1, 2)
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,7 @@ class BriefTraining:
     recipe: dict
     steps: dict[str, int]          # default budget per device ("cpu", "cuda")
     data: str = "mnist"            # "mnist" (digits, classifier scores) or "celeba" (faces)
-    seed: int = 0
+    seed: int = 0                  # the student's run; the reference runs REFERENCE_SEEDS
     timeout_factor: float = 4.0    # the probe may take this many times the reference's time ...
     min_timeout_s: float = 120.0   # ... and never less than this
 
@@ -56,9 +61,35 @@ class BriefContext:
     steps: int                     # 0: brief training is skipped
     device: str
     images: np.ndarray | None      # uint8 training images, (N, 28, 28) or (N, 3, 64, 64)
-    reference: dict | None         # the reference's run (see scoring.reference_runs), with "scores"
+    reference: dict | None         # the reference's runs combined by `weakest_reference`
     scorer: object | None          # scoring.sample_quality.Scorer for this data set
     notes: list[str] = field(default_factory=list)
+
+
+# For each figure, whether a larger value is better (the weakest run is the one with the smallest).
+HIGHER_IS_BETTER = {"confidence": True, "evenness": True, "classes_seen": True, "spread": True, "diversity": True,
+                    "frechet": False, "roughness": False}
+
+
+def weakest_reference(runs: list[dict], scorer) -> dict:
+    """The reference's runs as one bar: each final figure from the run that did worst on it.
+
+    Also the smallest relative Frechet fall (progress) and the smallest rise of the Wasserstein
+    estimate are what the progress judges compare against; curves and seconds come from the
+    first run and the slowest run.
+    """
+    finals = [scorer.score(run["samples"]) for run in runs]
+    initials = [scorer.score(run["initial_samples"]) for run in runs]
+    final = dict(finals[0])
+    for key, higher in HIGHER_IS_BETTER.items():
+        if key in final:
+            final[key] = (min if higher else max)(score[key] for score in finals)
+    if "frechet" in final:
+        falls = [1 - f["frechet"] / i["frechet"] for f, i in zip(finals, initials)]
+        final["frechet_fall"] = min(falls)
+    return {"scores": {"final": final, "initial": initials[0], "runs": len(runs)},
+            "curves": runs[0]["curves"], "all_curves": [run["curves"] for run in runs],
+            "seconds": max(run["seconds"] for run in runs)}
 
 
 def brief_probe(spec: BriefTraining, context: BriefContext) -> Probe:
@@ -117,14 +148,13 @@ def _budget(context: BriefContext) -> str:
 
 def judge_progress(context: BriefContext, result: ProbeResult) -> list[Outcome]:
     final, initial = _student_scores(context, result)
-    ref = context.reference["scores"]
-    ref_fall = 1 - ref["final"]["frechet"] / ref["initial"]["frechet"]
+    ref_fall = context.reference["scores"]["final"]["frechet_fall"]
     fall = 1 - final["frechet"] / initial["frechet"] if initial["frechet"] > 0 else 0.0
     needed = PROGRESS_FRACTION * ref_fall
     return [holds(
         "brief training lowers the distance to real digits", fall >= needed,
         f"the Frechet distance to real digits to fall by at least {needed:.0%} {_budget(context)} "
-        f"(the reference's fell by {ref_fall:.0%}, from {ref['initial']['frechet']:.0f} to {ref['final']['frechet']:.0f})",
+        f"(the reference's fell by {ref_fall:.0%} in its weakest run)",
         f"{initial['frechet']:.0f} -> {final['frechet']:.0f} ({fall:+.0%} fall)",
         "check that every step clears the gradients, that G's optimizer steps on G's loss, and that the "
         "losses push D and G in opposite directions")]
@@ -156,7 +186,7 @@ def judge_digits(context: BriefContext, result: ProbeResult) -> list[Outcome]:
         outcomes.append(holds(
             "several digits", final["evenness"] >= EVENNESS_FRACTION * ref["evenness"],
             f"samples spread over the digit classes (evenness >= {EVENNESS_FRACTION * ref['evenness']:.2f}; "
-            f"the reference's is {ref['evenness']:.2f} over {ref['classes_seen']} classes)",
+            f"the reference's weakest run reached {ref['evenness']:.2f})",
             f"evenness {final['evenness']:.2f}: {share:.0%} of the samples look like a {final['top_class']}",
             "the generator has collapsed onto one digit: check the discriminator's loss on generated images"))
     return outcomes
@@ -195,11 +225,11 @@ def judge_wasserstein(context: BriefContext, result: ProbeResult, lam: float) ->
                         "expected train_step to return critic_loss and gradient_penalty every step, saw "
                         f"{sorted(curves) or 'no values'}. Hint: return a dict of floats from train_step")]
     rise = _rise(estimate)
-    ref_rise = _rise(wasserstein_estimates(context.reference["curves"], lam))
+    ref_rise = min(_rise(wasserstein_estimates(curves, lam)) for curves in context.reference["all_curves"])
     return [holds(
         "Wasserstein estimate rises", bool(np.isfinite(rise)) and rise > 0,
         f"the critic's estimate mean C(real) - mean C(fake) to grow over the run {_budget(context)} "
-        f"(the reference's grew by {ref_rise:.3g})",
+        f"(the reference's grew by at least {ref_rise:.3g})",
         f"a change of {rise:.3g}",
         "the critic must learn to score real images above generated ones: critic loss = "
         "mean C(fake) - mean C(real) + lambda * penalty, stepped with the critic's optimizer")]

@@ -27,7 +27,7 @@ def kernel_call(primitive: str, module: str = "kernel_side", **arguments) -> str
 
 @dataclass
 class CheckGroup:
-    probe: Probe | None          # None: a group judged without running anything (e.g. "not graded yet")
+    probe: Probe | None          # None: a group judged without running anything (e.g. brief training not run)
     judge: Judge
     weight: float = 1.0
     hint_on_error: str = "make sure the function runs on the inputs the notebook describes"

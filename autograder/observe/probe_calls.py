@@ -113,7 +113,7 @@ def _gradients(result: str, value, networks: dict[str, nn.Module], leaves: dict,
 
     Where the result does not depend on a tensor (or carries no graph at all,
     e.g. a penalty computed without create_graph), its gradient is reported as
-    zeros and the owner listed in info["unreached"][result].
+    zeros; info["unreached"][result] lists the owners none of whose tensors it reached.
     """
     if not (isinstance(value, torch.Tensor) and value.numel() == 1):
         return
@@ -124,11 +124,9 @@ def _gradients(result: str, value, networks: dict[str, nn.Module], leaves: dict,
         grads = torch.autograd.grad(value.sum(), [t for _, _, t in targets], allow_unused=True, retain_graph=True)
     else:
         grads = [None] * len(targets)
-    unreached = set()
+    reached: dict[str, bool] = {}
     for (key, owner, tensor), grad in zip(targets, grads):
-        if grad is None:
-            unreached.add(owner)
-            outputs[key] = torch.zeros_like(tensor).detach().numpy()
-        else:
-            outputs[key] = as_array(grad, "a gradient")
-    info["unreached"][result] = sorted(unreached)
+        reached[owner] = reached.get(owner, False) or grad is not None
+        outputs[key] = torch.zeros_like(tensor).detach().numpy() if grad is None else as_array(grad, "a gradient")
+    # A network is unreached when none of its parameters is (a correct penalty never reaches the critic's last bias).
+    info["unreached"][result] = sorted(owner for owner, any_grad in reached.items() if not any_grad)

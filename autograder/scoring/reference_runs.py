@@ -7,9 +7,7 @@ A changed reference or a torch upgrade gives a new key, never a stale run.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
 import json
 import os
 from pathlib import Path
@@ -87,8 +85,7 @@ class ReferenceRuns:
 
     def _run_and_store(self, pack: Pack, recipe: dict, steps: int, device: str, seed: int, images: np.ndarray,
                        key: str) -> dict:
-        with contextlib.redirect_stdout(io.StringIO()):  # the reference's loops print progress, as notebooks do
-            run = train_briefly(reference_namespace(pack), images, recipe, steps, seed, device)
+        run = train_briefly(reference_namespace(pack), images, recipe, steps, seed, device)
         run["curves"] = {name: np.asarray(values, dtype=np.float64) for name, values in run["curves"].items()}
         if self.cache_dir is not None:
             arrays_path, meta_path = self._paths(pack.id, key)

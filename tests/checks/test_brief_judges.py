@@ -28,8 +28,8 @@ def context(digits):
     scorer = DigitScorer(load_classifier(fixtures_dir() / CLASSIFIER_FILE), heldout)
     noise = np.random.default_rng(1).uniform(0, 1, (COUNT, 784))
     # A reference whose brief run went from noise to real digits.
-    reference = {"scores": {"initial": scorer.score(noise), "final": scorer.score(train[:COUNT])}, "curves": {}}
-    return brief.BriefContext(100, "cpu", None, reference, scorer)
+    run = {"samples": train[:COUNT], "initial_samples": noise, "curves": {}, "seconds": 1.0}
+    return brief.BriefContext(100, "cpu", None, brief.weakest_reference([run], scorer), scorer)
 
 
 def _result(samples, initial=None):
@@ -89,8 +89,8 @@ def test_faces_judge_and_the_wasserstein_direction():
     varied = rng.uniform(0, 1, (64, 3, 16, 16))
     scorer = FaceScorer()
     rising = {"critic_loss": -np.linspace(0, 5, 20), "gradient_penalty": np.zeros(20)}
-    reference = {"scores": {"initial": scorer.score(varied), "final": scorer.score(varied)}, "curves": rising}
-    context = brief.BriefContext(20, "cpu", None, reference, scorer)
+    run = {"samples": varied, "initial_samples": varied, "curves": rising, "seconds": 1.0}
+    context = brief.BriefContext(20, "cpu", None, brief.weakest_reference([run], scorer), scorer)
     assert _failed(brief.judge_faces(context, _result(varied))) == {}
     assert "not one image" in _failed(brief.judge_faces(context, _result(np.repeat(varied[:1], 64, axis=0))))
 
@@ -103,3 +103,17 @@ def test_faces_judge_and_the_wasserstein_direction():
     assert "Wasserstein estimate rises" in _failed(brief.judge_wasserstein(context, curves(np.linspace(0, 5, 20), penalty * 0), 10.0))
     missing = _failed(brief.judge_wasserstein(context, ProbeResult(brief.PROBE_NAME, {}, {}), 10.0))
     assert "return a dict of floats" in missing["Wasserstein estimate rises"]
+
+
+def test_the_bar_is_each_figure_of_the_weakest_reference_run(context, digits):
+    train, labels, _ = digits
+    scorer = context.scorer
+    noise = np.random.default_rng(6).uniform(0, 1, (COUNT, 784))
+    good = {"samples": train[:COUNT], "initial_samples": noise, "curves": {"d": [1.0]}, "seconds": 2.0}
+    worse = {"samples": train[labels == 3][:COUNT], "initial_samples": noise, "curves": {"d": [2.0]}, "seconds": 5.0}
+    bar = brief.weakest_reference([good, worse], scorer)
+    final = bar["scores"]["final"]
+    assert final["evenness"] == scorer.score(worse["samples"])["evenness"]
+    assert final["frechet"] == scorer.score(worse["samples"])["frechet"]
+    assert final["spread"] == min(scorer.score(good["samples"])["spread"], scorer.score(worse["samples"])["spread"])
+    assert bar["seconds"] == 5.0 and bar["curves"] == {"d": [1.0]} and len(bar["all_curves"]) == 2

@@ -26,14 +26,14 @@ def grade(namespace: dict, seed: int = 0) -> dict:
 
 
 def failing_items(namespace: dict) -> set[str]:
-    """Items that lose points, not counting training's pending brief-training half."""
+    """Items that lose points, not counting training's brief-training half (not run in-process)."""
     def loses(verdict) -> bool:
         return any(not o.passed and o.check != "brief training" for o in verdict.outcomes)
     return {item for item, verdict in grade(namespace).items() if loses(verdict)}
 
 
 def test_the_reference_gets_every_point():
-    """Every point there is to get in this version: training's brief-training half is still pending."""
+    """Every point there is to get in-process: training's brief-training half runs only in a grade."""
     verdicts = grade(reference_namespace())
     expected = {item: POINTS[item] for item in verdicts} | {"training": POINTS["training"] / 2}
     assert {item: v.points for item, v in verdicts.items()} == expected, \

@@ -50,7 +50,7 @@ def failing_items(replacements: dict, networks: dict | None = None) -> set[str]:
 
 
 def test_the_reference_gets_every_point():
-    """Every point there is to get in this version: final_image (brief training) is still pending."""
+    """Every point there is to get in-process: final_image is brief training, which runs only in a grade."""
     verdicts = grade_in_process(reference_namespace(), PLAN, PACK)
     assert {item: v.points for item, v in verdicts.items()} == {**POINTS, "final_image": 0.0}, \
         {item: v.message() for item, v in verdicts.items() if not v.passed}

@@ -17,7 +17,7 @@ from reference.packs import dcgan_tutorial as ref
 PACK = get_pack("dcgan_tutorial")
 CHECKS = PACK.checks()
 POINTS = {item.id: item.points for item in PACK.items}
-PENDING = {"training", "final_image"}  # brief training, not graded in this version
+PENDING = {"training", "final_image"}  # brief training: runs only in a grade, not in-process
 PLAN = CHECKS.plan(np.random.default_rng(0))
 
 
@@ -39,7 +39,7 @@ def _with(**replacements) -> dict:
 
 
 def failing_items(namespace: dict, plan=PLAN) -> set[str]:
-    """Items that lose points, not counting the pending brief training."""
+    """Items that lose points, not counting brief training (not run in-process)."""
     verdicts = grade_in_process(namespace, plan, PACK)
     return {item for item, v in verdicts.items() if any(not o.passed and o.check != "brief training" for o in v.outcomes)}
 

@@ -16,7 +16,7 @@ from reference.packs import mlp_gan as ref
 PACK = get_pack("mlp_gan")
 CHECKS = PACK.checks()
 POINTS = {item.id: item.points for item in PACK.items}
-PENDING = {"training", "final_image"}  # brief training, not graded in this version
+PENDING = {"training", "final_image"}  # brief training: runs only in a grade, not in-process
 PLAN = CHECKS.plan(np.random.default_rng(0))
 
 # The original notebook's style: functions over dicts of (fan_in, fan_out) weights.

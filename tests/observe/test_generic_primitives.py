@@ -18,6 +18,8 @@ from autograder.checks.optimizers import (cleared_gradients_outcome, cross_updat
 from autograder.observe.layers import layer_trace, observe_layers
 from autograder.observe.probe_calls import call_with_probes
 from autograder.observe.training_spies import observe_training, optimizers_of_networks
+from autograder.observe.trainability import push_output
+from autograder.observe.variants import run_each
 
 
 # ------------------------------------------------------------------- layers
@@ -229,3 +231,45 @@ def test_other_elementwise_maxima_are_not_activations():
     x, y = torch.randn(16, 4), torch.randn(16, 4)
     assert layer_trace(lambda a: torch.maximum(a, y), x) == []
     assert layer_trace(lambda a: torch.clamp(a, -0.5, 0.5), x) == []
+
+
+# ------------------------------------------------------- trainability, variants
+
+class Detaching(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.first, self.second = nn.Linear(4, 4), nn.Linear(4, 1)
+
+    def forward(self, x):
+        return self.second(self.first(x).detach())
+
+
+@pytest.mark.parametrize("build, bounded", [(lambda: nn.Sequential(nn.Linear(4, 1), nn.Sigmoid()), True),
+                                            (lambda: nn.Linear(4, 1), False)])
+def test_pushing_an_output_shows_whether_it_is_bounded(build, bounded):
+    inputs = {"x": np.random.default_rng(0).standard_normal((8, 4)).astype(np.float32)}
+    outputs, info = {}, {}
+    push_output({"Net": build}, inputs, outputs, info, "Net", [{}], "x", steps=20, lr=0.5)
+    reached = np.concatenate([outputs["raised"].ravel(), outputs["lowered"].ravel()])
+    assert bool(np.all((reached > 0) & (reached < 1))) is bounded
+    assert info["unreached"] == [] and info["output_requires_grad"]
+
+
+def test_pushing_names_the_parameters_a_detach_cuts_off():
+    inputs = {"x": np.ones((2, 4), dtype=np.float32)}
+    outputs, info = {}, {}
+    push_output({"Net": Detaching}, inputs, outputs, info, "Net", [{}], "x")
+    assert info["unreached"] == ["first.weight", "first.bias"]
+
+
+def test_run_each_keeps_each_calls_results_and_errors_apart():
+    ns = {"double": lambda x: 2 * x}
+    inputs = {"x": np.arange(3.0), "bad": np.zeros((2, 2))}
+    calls = {
+        "ok": {"primitive": "call_on_tensors", "arguments": {"name": "double", "calls": [["x"]]}},
+        "missing": {"primitive": "call_on_tensors", "arguments": {"name": "triple", "calls": [["x"]]}},
+    }
+    outputs, info = {}, {}
+    run_each(ns, inputs, outputs, info, calls)
+    np.testing.assert_array_equal(outputs["ok/call0"], [0.0, 2.0, 4.0])
+    assert list(info["errors"]) == ["missing"] and "triple" in info["errors"]["missing"]

@@ -3,7 +3,7 @@
 A PyTorch port of BYU CS501R (fall 2016) lab 7 (seed 000): a DCGAN on MNIST
 whose discriminator outputs probabilities, one discriminator shared by the
 real and the generated images, an optimizer per network, and the lab's loop
-of one discriminator step and three generator steps. `make_samples.py`
+of one discriminator step and three generator steps. `assignments/make_samples.py`
 builds the starter, the solution and every sample submission from these
 cells; each cell has a key so that a sample can name the cells it edits.
 """

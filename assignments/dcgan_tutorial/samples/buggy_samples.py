@@ -196,7 +196,7 @@ TRAIN = (
         "train names its optimizer arguments d_optimizer and g_optimizer but its body steps the notebook's "
         "global trainer_d and trainer_g, which belong to other networks",
         (Replace("train", "def train(D, G, trainer_d, trainer_g, images,", "def train(D, G, d_optimizer, g_optimizer, images,"),),
-        fails=("variable_separation",) + BRIEF,
+        fails=("variable_separation",), training_fails=BRIEF,
         note="The notebook's run passes the globals themselves, so it trains; given any other optimizers "
              "(the grader's, or those of other networks) train never updates the networks it is given.",
     ),

@@ -3,7 +3,7 @@
 A PyTorch port of the minimal MLP GAN notebook (seed 004): two one-hidden-layer
 networks written as functions over dicts of weight tensors, as the original
 TensorFlow notebook wrote them, the 1/fan-in normal initialisation, the
-original GAN objectives and one Adam optimizer per network. `make_samples.py`
+original GAN objectives and one Adam optimizer per network. `assignments/make_samples.py`
 builds the starter, the solution and every sample submission from these
 cells; each cell has a key so that a sample can name the cells it edits.
 """
