@@ -16,6 +16,7 @@ import torch
 from PIL import Image
 
 from autograder.batch import grade_paths
+from autograder.checks.brief import REFERENCE_SEEDS
 from autograder.execution.limits import SandboxLimits
 from autograder.execution.sandbox import detect_sandbox
 from autograder.grading import GradeOptions
@@ -57,10 +58,12 @@ def test_the_solution_trains_in_the_sandbox_and_gets_its_pictures(pack_id, tmp_p
 def test_the_reference_run_is_reused_from_the_cache(tmp_path):
     cache = tmp_path / "cache"
     grade_solution("mlp_gan", tmp_path / "first", cache)
-    stored = next((cache / "reference-runs").glob("mlp_gan-*.json"))
-    stamp = stored.stat().st_mtime_ns
+    stored = sorted((cache / "reference-runs").glob("mlp_gan-*.json"))
+    stamps = [path.stat().st_mtime_ns for path in stored]
+    assert len(stored) == len(REFERENCE_SEEDS)  # one run per reference seed
     grade_solution("mlp_gan", tmp_path / "second", cache)
-    assert stored.stat().st_mtime_ns == stamp and len(list((cache / "reference-runs").glob("mlp_gan-*.json"))) == 1
+    assert sorted((cache / "reference-runs").glob("mlp_gan-*.json")) == stored
+    assert [path.stat().st_mtime_ns for path in stored] == stamps
 
 
 @needs_sandbox
