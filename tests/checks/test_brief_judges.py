@@ -117,3 +117,13 @@ def test_the_bar_is_each_figure_of_the_weakest_reference_run(context, digits):
     assert final["frechet"] == scorer.score(worse["samples"])["frechet"]
     assert final["spread"] == min(scorer.score(good["samples"])["spread"], scorer.score(worse["samples"])["spread"])
     assert bar["seconds"] == 5.0 and bar["curves"] == {"d": [1.0]} and len(bar["all_curves"]) == 2
+
+
+def test_progress_is_never_asked_beyond_the_references_own(digits):
+    """Under a budget too short for the reference to improve, a run like the reference's still passes."""
+    train, _, heldout = digits
+    scorer = DigitScorer(load_classifier(fixtures_dir() / CLASSIFIER_FILE), heldout)
+    better, worse = train[:COUNT], np.random.default_rng(7).uniform(0, 1, (COUNT, 784))
+    rising = {"samples": worse, "initial_samples": better, "curves": {}, "seconds": 1.0}  # the distance rose
+    context = brief.BriefContext(10, "cpu", None, brief.weakest_reference([rising], scorer), scorer)
+    assert _failed(brief.judge_progress(context, _result(worse, initial=better))) == {}
