@@ -263,6 +263,15 @@ def _error_from(content: dict, labels: dict[int, str]) -> dict:
             "traceback": traceback}
 
 
+# Seeded before the notebook runs: networks and weights a notebook makes at top level (module
+# instances, weight globals) then start the same on every grade, and so does their brief training.
+SEED_RANDOMNESS = "import random, numpy, torch; random.seed(0); numpy.random.seed(0); torch.manual_seed(0)"
+
+
+def seed_randomness(session: KernelSession) -> None:
+    session.execute("", 60.0, "seed", "gangrade", user_expressions={"seed": f"exec({SEED_RANDOMNESS!r}, {{}})"})
+
+
 def fix_cuda_dtype(session: KernelSession, log: EventLog) -> None:
     """Swap a torch.cuda tensor type in `dtype` for its CPU type when CUDA is missing."""
     outcome = session.execute("", 30.0, "dtype-fix", "gangrade",
@@ -306,6 +315,7 @@ def run_job(job_dir: Path) -> int:
     session.on_late_output = lambda owner, stream, text, dropped: log.write(
         "late_output", owner=owner, stream=stream, text=text, dropped_bytes=dropped)
     try:
+        seed_randomness(session)
         if run_statements(job, session, log, limits["cell_timeout_s"]):
             fix_cuda_dtype(session, log)
             log.write("statements_done")
