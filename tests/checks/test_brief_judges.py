@@ -127,3 +127,11 @@ def test_progress_is_never_asked_beyond_the_references_own(digits):
     rising = {"samples": worse, "initial_samples": better, "curves": {}, "seconds": 1.0}  # the distance rose
     context = brief.BriefContext(10, "cpu", None, brief.weakest_reference([rising], scorer), scorer)
     assert _failed(brief.judge_progress(context, _result(worse, initial=better))) == {}
+
+
+def test_every_brief_outcome_is_named_in_check_names():
+    # bench/brief_training.py tells brief-training failures from the others by these names.
+    import inspect
+    import re
+    used = set(re.findall(r'(?:holds|Outcome)\(\s*"([^"]+)"', inspect.getsource(brief)))
+    assert used and used <= set(brief.CHECK_NAMES)
