@@ -36,9 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     grade.add_argument("--assignment", metavar="ID", help="the pack (default: from each notebook's metadata)")
     grade.add_argument("--out", type=Path, default=Path("gangrade-results"), metavar="DIR")
-    grade.add_argument("--workers", type=int, default=1, metavar="N")
+    grade.add_argument("--workers", type=int, metavar="N",
+                       help="submissions graded at once (default: what this machine's cores and memory allow)")
     grade.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    grade.add_argument("--scheduler", metavar="ADDRESS")
+    grade.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler (tcp://host:8786) to grade on instead")
+    grade.add_argument("--force", action="store_true", help="regrade submissions whose stored grade is current")
     grade.add_argument("--timeout", type=float, default=600.0, metavar="S", help="wall-clock limit per submission (default 600)")
     grade.add_argument("--memory-mb", type=int, default=4096, metavar="M", help="memory limit per submission (default 4096)")
     grade.add_argument("--train-steps", type=int, metavar="N",
@@ -53,9 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("notebook", type=Path, metavar="NOTEBOOK")
     check.add_argument("--assignment", metavar="ID", help="the pack (default: from the notebook's metadata)")
 
-    for name, help_text in (("report", "regenerate reports from a gradebook"),):
-        later = commands.add_parser(name, help=f"{help_text} (not in this version yet)")
-        later.add_argument("args", nargs=argparse.REMAINDER)
+    report = commands.add_parser("report", help="regenerate a batch's reports from its gradebook")
+    report.add_argument("out", type=Path, metavar="OUT_DIR")
+    report.add_argument("--format", choices=["csv", "html", "gradescope"], action="append",
+                        help="grades.csv, the HTML pages, or results.json files (repeatable; default: all)")
     return parser
 
 
@@ -68,9 +71,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "fixtures":
             return run_fixtures(args, argv)
         if args.command == "grade":
-            return run_grade(args)
+            return run_grade(args, argv)
         if args.command == "check":
             return run_check(args)
+        if args.command == "report":
+            return run_report(args)
         raise UsageError(f"`gangrade {args.command}` is not available in this version yet")
     except UsageError as exc:
         print(f"gangrade: error: {exc}", file=sys.stderr)
@@ -126,16 +131,19 @@ def run_fixtures(args: argparse.Namespace, argv: list[str]) -> int:
     return EXIT_OK
 
 
-def run_grade(args: argparse.Namespace) -> int:
-    from autograder.batch import grade_paths
+def run_grade(args: argparse.Namespace, argv: list[str]) -> int:
+    from autograder.batch.grade import BatchSettings, grade_paths
+    from autograder.batch.jobs import AUTO_THREADS
     from autograder.execution.limits import SandboxLimits
     from autograder.execution.sandbox import require_sandbox
     from autograder.grading import GradeOptions
 
     from autograder.training_setup import TrainingOptions
 
-    if args.workers != 1 or args.scheduler:
-        print("note: --workers and --scheduler are not used by this version; grading one at a time", file=sys.stderr)
+    if args.workers is not None and args.workers < 1:
+        raise UsageError("--workers must be 1 or more")
+    if args.workers is not None and args.scheduler:
+        raise UsageError("--workers is for this machine; with --scheduler the cluster's workers grade")
     if args.timeout <= 0 or args.memory_mb <= 0:
         raise UsageError("--timeout and --memory-mb must be positive")
     if args.train_steps is not None and args.train_steps < 0:
@@ -145,13 +153,29 @@ def run_grade(args: argparse.Namespace) -> int:
             require_sandbox()
         except GangradeError as exc:
             raise UsageError(f"{exc}; or pass --no-sandbox to run student code unprotected") from None
-    limits = SandboxLimits(memory_mb=args.memory_mb, wall_s=args.timeout, cell_timeout_s=min(60.0, args.timeout))
+    limits = SandboxLimits(memory_mb=args.memory_mb, wall_s=args.timeout, cell_timeout_s=min(60.0, args.timeout),
+                           threads=AUTO_THREADS)
     training = TrainingOptions(device=args.device, steps=args.train_steps, mnist_dir=args.data, celeba_dir=args.celeba)
     options = GradeOptions(seed=args.seed, limits=limits, sandbox=not args.no_sandbox, kernel_python=args.python,
                            training=training)
-    outcome = grade_paths(args.paths, args.assignment, args.out, options)
-    print(f"graded {outcome.graded}, not graded {outcome.not_graded}; results in {args.out}")
+    settings = BatchSettings(workers=args.workers, scheduler=args.scheduler, force=args.force,
+                             command=shlex.join(["gangrade", *argv]))
+    outcome = grade_paths(args.paths, args.assignment, args.out, options, settings)
+    print(f"graded {outcome.graded}, not graded {outcome.not_graded}, unchanged {outcome.unchanged}; results in {args.out}")
     return EXIT_OK if outcome.not_graded == 0 else EXIT_FAILED
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from autograder.gradebook import OutFolderLock
+    from autograder.report.outputs import FORMATS, regenerate
+
+    if not args.out.is_dir():
+        raise UsageError(f"{args.out}: no such folder (the --out folder of a `gangrade grade` run)")
+    formats = tuple(args.format) if args.format else FORMATS
+    with OutFolderLock(args.out):
+        written = regenerate(args.out, formats)
+    print(f"wrote {len(written)} files in {args.out} ({', '.join(formats)})")
+    return EXIT_OK
 
 
 def run_check(args: argparse.Namespace) -> int:

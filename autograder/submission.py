@@ -3,7 +3,7 @@
 A submission is one nbformat-4 notebook plus the helper `.py` modules it
 imports (shipped beside it in a zip or a folder). Everything a student can get
 wrong here becomes a `SubmissionError` whose problem a student can act on;
-`discover_submissions` turns the command line's PATH... into one entry per
+`autograder.discovery` turns the command line's PATH... into one entry per
 submission and never lets one bad file stop a batch.
 
 Zips are read in memory, never extracted: members with absolute paths, `..`
@@ -24,7 +24,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import Iterable, NamedTuple
+from typing import Iterable
 
 import nbformat
 
@@ -138,125 +138,17 @@ def content_hash(notebook_bytes: bytes, helper_files: dict[str, bytes]) -> str:
     return digest.hexdigest()
 
 
-# ---------------------------------------------------------------- discovery
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One submission found on disk: loaded, or the error that says why it cannot be."""
-
-    id: str
-    path: Path
-    submission: Submission | None = None
-    error: SubmissionError | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.submission is not None
-
-
-class Discovery(NamedTuple):
-    candidates: list[Candidate]
-    warnings: list[str]
-
-
-def discover_submissions(paths: Iterable[str | Path]) -> Discovery:
-    """Expand PATH... into one candidate per submission, in a deterministic order.
-
-    A file is one submission. A folder that directly holds exactly one
-    notebook or zip, and whose subfolders hold none, is one submission named
-    after the folder (a student's folder, or Gradescope's `submission_12345/`).
-    Any other folder holds submissions: each notebook, zip and subfolder
-    directly inside it is one, in name order.
-
-    Two submissions with the same id (`alice.ipynb` and `alice.zip`): the
-    first in that order keeps `alice`, the next becomes `alice-2`, then
-    `alice-3`, never taking an id another submission has by its own name;
-    ids are compared case-insensitively because results folders may land on
-    a case-insensitive disk. Each renaming is reported as a warning.
-    """
-    notes: list[str] = []
-    found: list[Path] = []
-    seen: set[Path] = set()
-    for given in paths:
-        for path in _expand(Path(given), notes):
-            key = path.resolve()
-            if key in seen:
-                notes.append(f"{path} was given more than once; it is graded once")
-                continue
-            seen.add(key)
-            found.append(path)
-
-    candidates = []
-    for path, submission_id in zip(found, _unique_ids(found, notes)):
-        try:
-            submission = replace(load_submission(path), id=submission_id)
-            candidates.append(Candidate(submission_id, path, submission=submission))
-        except SubmissionError as exc:
-            candidates.append(Candidate(submission_id, path, error=exc))
-        except Exception as exc:  # a bug of ours must not stop the batch either
-            error = SubmissionError(path, f"gangrade could not read it (internal error: {type(exc).__name__}: {exc})")
-            candidates.append(Candidate(submission_id, path, error=error))
-    return Discovery(candidates, notes)
-
-
-def _expand(path: Path, notes: list[str]) -> list[Path]:
-    try:
-        if not path.is_dir() or _is_one_submission(path):
-            return [path]
-        children = sorted(path.iterdir())
-    except OSError:
-        return [path]  # loading it reports what cannot be read
-    entries = []
-    for child in children:
-        if _ignored_name(child.name):
-            continue
-        if child.is_dir() or child.suffix.lower() in (NOTEBOOK, ZIP):
-            entries.append(child)
-        else:
-            notes.append(f"ignored {child}: not a notebook, a zip or a folder")
-    return entries
-
-
-def _is_one_submission(folder: Path) -> bool:
-    direct = [child for child in folder.iterdir() if child.is_file() and _is_submission_file(child.name)]
-    if len(direct) != 1:
-        return False
-    subfolders = [child for child in folder.iterdir() if child.is_dir() and not _ignored_name(child.name)]
-    return not any(_is_submission_file(f.name) for sub in subfolders for f in _walk_files(sub))
-
-
-def _unique_ids(paths: list[Path], notes: list[str]) -> list[str]:
-    natural = [submission_id_for(path) for path in paths]
-    taken = {name.lower() for name in natural}
-    first_holder: dict[str, Path] = {}
-    ids = []
-    for path, name in zip(paths, natural):
-        if name.lower() not in first_holder:
-            first_holder[name.lower()] = path
-            ids.append(name)
-            continue
-        n = 2
-        while f"{name}-{n}".lower() in taken:
-            n += 1
-        renamed = f"{name}-{n}"
-        taken.add(renamed.lower())
-        ids.append(renamed)
-        notes.append(f"{path} and {first_holder[name.lower()]} both have the id '{name}'; {path.name} is graded as '{renamed}'")
-    return ids
-
-
 # ---------------------------------------------------------------- folders
 
 
 def _load_folder(folder: Path) -> Submission:
     try:
-        files = _walk_files(folder)
+        files = walk_files(folder)
     except PermissionError:
         raise SubmissionError(folder, "cannot read the folder: permission denied") from None
     except OSError as exc:
         raise SubmissionError(folder, f"cannot read the folder: {exc.strerror or exc}") from None
-    found = [f for f in files if _is_submission_file(f.name)]
+    found = [f for f in files if is_submission_file(f.name)]
     if not found:
         raise SubmissionError(folder, "the folder holds no notebook (.ipynb) or zip")
     if len(found) > 1:
@@ -288,12 +180,12 @@ def _load_folder(folder: Path) -> Submission:
     return replace(submission, id=submission_id_for(folder), path=folder)
 
 
-def _walk_files(folder: Path) -> list[Path]:
+def walk_files(folder: Path) -> list[Path]:
     """Files under `folder`, in name order, outside ignored and hidden folders; links not followed."""
     files = []
     for root, dirs, names in os.walk(folder, onerror=_raise):
-        dirs[:] = sorted(d for d in dirs if not _ignored_name(d))
-        files.extend(Path(root) / name for name in sorted(names) if not _ignored_name(name))
+        dirs[:] = sorted(d for d in dirs if not ignored_name(d))
+        files.extend(Path(root) / name for name in sorted(names) if not ignored_name(name))
     return files
 
 
@@ -316,7 +208,7 @@ def _load_zip(path: Path) -> Submission:
         wanted = []  # (path, member) of each file worth reading; every name is checked first
         for member in members:
             name = _member_name(path, member)
-            if not member.is_dir() and not any(_ignored_name(part) for part in name.parts):
+            if not member.is_dir() and not any(ignored_name(part) for part in name.parts):
                 wanted.append((name, member))
 
         notebooks = [(name, m) for name, m in wanted if name.suffix.lower() == NOTEBOOK]
@@ -411,11 +303,11 @@ def _raise(exc: OSError) -> None:
     raise exc
 
 
-def _is_submission_file(name: str) -> bool:
+def is_submission_file(name: str) -> bool:
     return Path(name).suffix.lower() in (NOTEBOOK, ZIP)
 
 
-def _ignored_name(name: str) -> bool:
+def ignored_name(name: str) -> bool:
     # `._alice.ipynb` is macOS resource-fork metadata, not a second notebook.
     return name in IGNORED_FOLDERS or name.startswith(".")
 

@@ -14,6 +14,7 @@ For each pack it prints:
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 import tempfile
@@ -28,7 +29,7 @@ import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from autograder.batch import grade_paths  # noqa: E402
+from autograder.batch.grade import grade_paths  # noqa: E402
 from autograder.checks.brief import CHECK_NAMES  # noqa: E402
 from autograder.execution.cells import plan_notebook  # noqa: E402
 from autograder.grading import GradeOptions  # noqa: E402
@@ -61,7 +62,7 @@ def bare_rate(pack, spec, steps: int, device: str, images: np.ndarray) -> float:
 def graded_rate(pack, steps: int, device: str) -> tuple[float, dict]:
     with tempfile.TemporaryDirectory() as out:
         options = GradeOptions(training=TrainingOptions(device=device, steps=steps))
-        grade_paths([pack.folder / "samples" / "solution.ipynb"], pack.id, Path(out), options, log=lambda _: None)
+        grade_paths([pack.folder / "samples" / "solution.ipynb"], pack.id, Path(out), options, stream=io.StringIO())
         results = json.loads((Path(out) / "solution" / "results.json").read_text())
     brief = results["extra_data"]["gangrade"].get("brief_training", {})
     rate = brief["steps"] / brief["seconds"] if brief.get("seconds") else float("nan")
@@ -84,7 +85,7 @@ def corpus_outcomes(pack, steps: int | None, device: str) -> None:
     expected = tomllib.loads((samples / "expected.toml").read_text())
     with tempfile.TemporaryDirectory() as out:
         options = GradeOptions(training=TrainingOptions(device=device, steps=steps))
-        grade_paths([samples / rel for rel in sorted(expected)], pack.id, Path(out), options, log=lambda _: None)
+        grade_paths([samples / rel for rel in sorted(expected)], pack.id, Path(out), options, stream=io.StringIO())
         for rel, record in sorted(expected.items()):
             results = json.loads((Path(out) / Path(rel).stem / "results.json").read_text())
             brief_failed = sorted(t["name"] for t in results["tests"]

@@ -23,6 +23,13 @@ if ! command -v bwrap >/dev/null 2>&1; then
   fi
 fi
 
+# The HTML reports are checked in a real headless browser by the tests (Debian's chromium).
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing chromium (the tests open the HTML reports in it)..." >&2
+  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium) >&2 \
+    || echo "note: could not install chromium; the browser test of the reports will be skipped" >&2
+fi
+
 venv=.venv
 python=$venv/bin/python
 want=$(cat pyproject.toml requirements/pins.txt | sha256sum | cut -d' ' -f1)

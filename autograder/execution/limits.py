@@ -38,7 +38,7 @@ class SandboxLimits:
     output_per_cell_bytes: int = 1 << 20   # captured stdout+stderr of one notebook cell
     output_total_bytes: int = 4 << 20      # captured output of the whole run
     probe_output_mb: int = 64              # one probe's arrays, as written
-    threads: int = 2                       # OMP/MKL/torch intra-op threads in the kernel
+    threads: int = 2                       # OMP/MKL/torch intra-op threads in the kernel (0: the batch chooses)
     cpus: float | None = None              # CPU quota in cores (cgroup only); None: no quota
     interrupt_grace_s: float = 5.0         # after an interrupt, how long to wait before killing the kernel
     kernel_start_timeout_s: float = 60.0

@@ -20,7 +20,7 @@ def terminal_summary(result: GradeResult, pack: Pack, color: bool = False) -> st
     def paint(text: str, code: str) -> str:
         return f"{code}{text}{RESET}" if color else text
 
-    score = f"{_points(result.score)}/{_points(pack.total_points)}"
+    score = f"{format_points(result.score)}/{format_points(pack.total_points)}"
     if not result.graded:
         return f"{paint(result.submission_id, BOLD)}: {paint(score, RED)} ({_first_line(result.output)})"
 
@@ -41,10 +41,10 @@ def terminal_summary(result: GradeResult, pack: Pack, color: bool = False) -> st
 
 
 def _item_points(score: float, max_score: float) -> str:
-    return f"{_points(score)}/{_points(max_score)}"
+    return f"{format_points(score)}/{format_points(max_score)}"
 
 
-def _points(value: float) -> str:
+def format_points(value: float) -> str:
     """85.0 -> '85', 85.5 -> '85.5', 3.333... -> '3.33'."""
     return f"{round(value, 2):g}"
 

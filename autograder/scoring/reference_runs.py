@@ -7,10 +7,13 @@ A changed reference or a torch upgrade gives a new key, never a stale run.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import torch
@@ -63,8 +66,21 @@ class ReferenceRuns:
         """{"samples", "initial_samples", "curves", "seconds", "steps"} of the reference's run."""
         key = run_key(pack, recipe, steps, device, seed, images)
         if key not in self.memory:
-            self.memory[key] = self._load(pack.id, key) or self._run_and_store(pack, recipe, steps, device, seed, images, key)
+            with self._only_one_runs(pack.id, key):
+                self.memory[key] = self._load(pack.id, key) or self._run_and_store(pack, recipe, steps, device, seed, images, key)
         return self.memory[key]
+
+    @contextlib.contextmanager
+    def _only_one_runs(self, pack_id: str, key: str) -> Iterator[None]:
+        """Workers of one batch that miss the cache together: the first trains, the others wait and read."""
+        if self.cache_dir is None:
+            yield
+            return
+        lock_path = self._paths(pack_id, key)[0].with_suffix(".lock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield  # closing the file releases the lock
 
     def _paths(self, pack_id: str, key: str) -> tuple[Path, Path]:
         stem = self.cache_dir / "reference-runs" / f"{pack_id}-{key}"

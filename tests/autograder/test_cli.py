@@ -36,7 +36,11 @@ def test_bad_arguments_exit_2_without_traceback():
     assert "Traceback" not in result.stderr and "invalid choice" in result.stderr
 
 
-@pytest.mark.parametrize("command", ["report"])
-def test_commands_not_built_yet_say_so(command, capsys):
-    assert main([command, "x"]) == 2
-    assert "not available in this version yet" in capsys.readouterr().err
+def test_report_on_a_folder_that_is_not_there_is_bad_usage(tmp_path, capsys):
+    assert main(["report", str(tmp_path / "nowhere")]) == 2
+    assert "no such folder" in capsys.readouterr().err
+
+
+def test_report_on_a_folder_without_a_gradebook_says_so(tmp_path, capsys):
+    assert main(["report", str(tmp_path)]) == 1
+    assert "no gradebook here" in capsys.readouterr().err

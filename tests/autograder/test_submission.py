@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from autograder import submission as submission_module
 from autograder.errors import SubmissionError
-from autograder.submission import discover_submissions, load_submission, sanitize_id
+from autograder.discovery import discover_submissions
+from autograder.submission import load_submission, sanitize_id
 
 HELPER_SOURCE = b"def leaky_relu(x, alpha=0.01):\n    return x.clamp(min=0) + alpha * x.clamp(max=0)\n"
 

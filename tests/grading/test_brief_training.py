@@ -15,7 +15,7 @@ import pytest
 import torch
 from PIL import Image
 
-from autograder.batch import grade_paths
+from autograder.batch.grade import grade_paths
 from autograder.checks.brief import REFERENCE_SEEDS
 from autograder.execution.limits import SandboxLimits
 from autograder.execution.sandbox import detect_sandbox
@@ -34,7 +34,7 @@ def grade_solution(pack_id: str, out: Path, cache: Path, device: str = "cpu") ->
     options = GradeOptions(limits=SandboxLimits(threads=2),
                            training=TrainingOptions(device=device, steps=TEST_STEPS[pack_id], cache_dir=cache))
     outcome = grade_paths([PACKS[pack_id].folder / "samples" / "solution.ipynb"], pack_id, out, options,
-                          log=lambda _: None)
+                          stream=io.StringIO())
     assert outcome.not_graded == 0
     return json.loads((out / "solution" / "results.json").read_text())
 

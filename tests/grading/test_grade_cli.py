@@ -79,3 +79,13 @@ def test_unsandboxed_grading_says_so(tmp_path):
     tests = {t["name"]: t for t in results["tests"]}
     assert tests["leaky_relu"]["status"] == "passed"
     assert "does not define `sample_noise`" in tests["sample_noise"]["output"]
+
+
+def test_a_wrong_data_folder_is_one_clear_error_before_any_grading(tmp_path, capsys):
+    notebook = _notebook(tmp_path / "alice.ipynb", [nbformat.v4.new_code_cell("x = 1")])
+    status = main(["grade", str(notebook), "--out", str(tmp_path / "out"), "--data", str(tmp_path / "no-mnist-here"),
+                   "--no-sandbox"])
+    assert status in (1, 2)
+    err = capsys.readouterr().err
+    assert "no-mnist-here" in err and "Traceback" not in err
+    assert not (tmp_path / "out" / "alice").exists()

@@ -9,14 +9,14 @@ corpus by bench/brief_training.py against `training_fails`.
 """
 from __future__ import annotations
 
+import io
 import json
 import tomllib
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from autograder.batch import grade_paths
+from autograder.batch.grade import BatchSettings, grade_paths
 from autograder.execution.limits import SandboxLimits
 from autograder.execution.sandbox import detect_sandbox
 from autograder.grading import GradeOptions
@@ -39,13 +39,11 @@ CASES = [(pack_id, rel) for pack_id in sorted(EXPECTED) for rel in sorted(EXPECT
 def graded(tmp_path_factory) -> dict[str, Path]:
     outs = {pack_id: tmp_path_factory.mktemp(pack_id) for pack_id in PACKS}
 
-    def grade(case) -> int:
-        pack_id, rel = case
-        return grade_paths([PACKS[pack_id].folder / "samples" / rel], pack_id, outs[pack_id], OPTIONS,
-                           log=lambda _: None).not_graded
-
-    with ThreadPoolExecutor(PARALLEL_GRADES) as pool:
-        assert sum(pool.map(grade, CASES)) == 0
+    for pack_id, pack in PACKS.items():
+        paths = [pack.folder / "samples" / rel for rel in sorted(EXPECTED[pack_id])]
+        outcome = grade_paths(paths, pack_id, outs[pack_id], OPTIONS, BatchSettings(workers=PARALLEL_GRADES),
+                              stream=io.StringIO())
+        assert outcome.not_graded == 0
     return outs
 
 

@@ -1,0 +1,1 @@
+"""Batch grading: find submissions, grade them in a pool, keep the grades in the gradebook (see grade.py)."""

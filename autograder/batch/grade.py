@@ -1,0 +1,203 @@
+"""`gangrade grade`: grade every submission found under the given paths into OUT.
+
+The batch finds the submissions (loading none yet), then keeps a bounded
+number of jobs in a pool, loading each submission when its turn comes. Each
+result is written (results.json, pictures, feedback.html) and committed to
+the gradebook as soon as it arrives; a submission whose content and grader
+are unchanged since its stored grade is skipped. One submission's failure
+becomes its own score-0 result and never stops the batch.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from autograder.batch.identity import IdentityOracle
+from autograder.batch.jobs import AUTO_THREADS, GradeJob, JobOutcome
+from autograder.batch.pools import WORKER_LOST, DaskPool, InlinePool, LocalPool, default_workers, threads_per_kernel
+from autograder.batch.progress import Progress
+from autograder.discovery import Found, find_submissions, load_candidate
+from autograder.errors import UsageError
+from autograder.gradebook import Gradebook, OutFolderLock
+from autograder.grading import GradeOptions
+from autograder.packs import Pack, discover_packs
+from autograder.report.outputs import restore_submission_outputs, write_batch_reports, write_submission_outputs
+from autograder.report.results import failed_submission_result
+from autograder.report.summary import terminal_summary
+from autograder.training_setup import BriefTrainingSetup, TrainingOptions, resolve_device
+
+MAX_ATTEMPTS = 2  # a job whose worker process died is tried once more before it is reported
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    workers: int | None = None       # None: what the machine's cores and memory allow
+    scheduler: str | None = None     # a Dask scheduler's address, instead of local workers
+    force: bool = False              # regrade unchanged submissions too
+    command: str = "gangrade grade"  # recorded with the run in the gradebook
+
+
+@dataclass
+class BatchOutcome:
+    graded: int = 0
+    not_graded: int = 0
+    unchanged: int = 0
+
+
+def grade_paths(paths: list[Path], assignment: str | None, out_dir: Path, options: GradeOptions,
+                settings: BatchSettings = BatchSettings(), stream: TextIO | None = None) -> BatchOutcome:
+    packs = {pack.id: pack for pack in discover_packs()}
+    if assignment is not None and assignment not in packs:
+        raise UsageError(f"unknown assignment '{assignment}'; known: {', '.join(sorted(packs))}")
+    found, notes = find_submissions(paths)
+    if not found:
+        raise UsageError("no submissions (.ipynb or .zip) found under " + ", ".join(map(str, paths)))
+    _check_training_data(options.training)
+
+    out_dir = Path(out_dir)
+    with OutFolderLock(out_dir), Gradebook.in_folder(out_dir) as book:
+        pool, options = _start_pool(settings, options, len(found))
+        progress = Progress(len(found), stream)
+        for note in notes:
+            progress.note(f"note: {note}")
+        progress.note(f"grading {len(found)} submissions with {pool.description}")
+        batch = Batch(packs, assignment, out_dir, options, settings, book, pool, progress)
+        try:
+            batch.run(found)
+        finally:
+            pool.close()
+            progress.close()
+            book.finish_run(batch.run_id, batch.outcome.graded, batch.outcome.not_graded, batch.outcome.unchanged)
+            write_batch_reports(out_dir, book)
+        if batch.outcome.unchanged:
+            print(f"{batch.outcome.unchanged} unchanged submissions kept their stored grades (--force regrades them)",
+                  file=progress.stream)
+        return batch.outcome
+
+
+def _start_pool(settings: BatchSettings, options: GradeOptions, submissions: int):
+    """The pool, and the options with the device resolved where the grading happens."""
+    training = options.training
+    if settings.scheduler:
+        pool = DaskPool(settings.scheduler)
+        device = training.device
+        if device == "auto":  # decided by the cluster's workers, not by this machine
+            device = "cuda" if pool.workers_with_gpu() else "cpu"
+        pool.ask_for_gpu(device == "cuda")
+        threads = AUTO_THREADS  # each Dask worker shares out its own machine's cores (jobs.threads_per_task)
+    else:
+        device = resolve_device(training.device)
+        workers = min(settings.workers or default_workers(options.limits.memory_mb), submissions)
+        pool = InlinePool() if workers == 1 else LocalPool(workers)
+        threads = threads_per_kernel(workers)
+    if options.limits.threads != AUTO_THREADS:
+        threads = options.limits.threads  # asked for explicitly
+    limits = dataclasses.replace(options.limits, threads=threads)
+    options = dataclasses.replace(options, limits=limits, training=dataclasses.replace(training, device=device))
+    return pool, options
+
+
+def _check_training_data(training: TrainingOptions) -> None:
+    """Data folders the user named are read here first: a wrong path is one clear error, not one per submission."""
+    if training.steps != 0 and (training.mnist_dir or training.celeba_dir):
+        BriefTrainingSetup(training)
+
+
+def grade_settings(options: GradeOptions) -> dict:
+    """The options that change a score; a stored grade made under others is regraded."""
+    training = options.training
+    return {
+        "device": training.device, "train_steps": training.steps, "mnist": training.mnist_dir,
+        "celeba": training.celeba_dir, "seed": options.seed, "sandbox": options.sandbox,
+        "python": options.kernel_python, "timeout_s": options.limits.wall_s, "memory_mb": options.limits.memory_mb,
+    }
+
+
+class Batch:
+    """One run of `gangrade grade`: a bounded window of jobs in flight, each result committed as it lands."""
+
+    def __init__(self, packs: dict[str, Pack], assignment: str | None, out_dir: Path, options: GradeOptions,
+                 settings: BatchSettings, book: Gradebook, pool, progress: Progress) -> None:
+        self.packs, self.assignment, self.out_dir = packs, assignment, out_dir
+        self.options, self.settings, self.book, self.pool, self.progress = options, settings, book, pool, progress
+        self.identities = IdentityOracle(grade_settings(options))
+        self.run_id = book.start_run(settings.command)
+        self.outcome = BatchOutcome()
+        self.window = 2 * pool.capacity  # enough queued to keep every worker busy, few loaded at once
+        self.color = progress.live
+
+    def run(self, found: list[Found]) -> None:
+        waiting = iter(found)
+        in_flight: dict = {}  # future -> (job, attempt, pool generation)
+        generation = 0
+        exhausted = False
+        while True:
+            while not exhausted and len(in_flight) < self.window:
+                entry = next(waiting, None)
+                if entry is None:
+                    exhausted = True
+                    break
+                job = self._prepare(entry)
+                if job is not None:
+                    in_flight[self.pool.submit(job)] = (job, 1, generation)
+            if not in_flight:
+                return
+            done, _ = self.pool.wait_any(set(in_flight))
+            for future in [future for future in in_flight if future in done]:  # in the order they were sent
+                job, attempt, born = in_flight.pop(future)
+                try:
+                    outcome = future.result()
+                except WORKER_LOST:
+                    if born == generation:  # the first of the broken pool's failures restarts it
+                        self.pool.restart()
+                        generation += 1
+                    if attempt < MAX_ATTEMPTS:
+                        in_flight[self.pool.submit(job)] = (job, attempt + 1, generation)
+                        continue
+                    outcome = self._lost(job, "its grading worker process died twice (out of memory?)")
+                except Exception as exc:  # a cluster's failure (a killed Dask worker, a lost connection)
+                    outcome = self._lost(job, f"the cluster could not grade it ({type(exc).__name__}: {exc})")
+                self._finish(job, outcome)
+
+    def _prepare(self, entry: Found) -> GradeJob | None:
+        """The job for one submission, or None when it is settled here (no pack, or unchanged)."""
+        candidate = load_candidate(entry)
+        pack_id = self.assignment or (candidate.submission.assignment if candidate.ok else None)
+        if pack_id is None or pack_id not in self.packs:
+            if not candidate.ok:
+                reason = candidate.error.reason + "; and without it the assignment is unknown (pass --assignment)"
+            elif pack_id is None:
+                reason = "cannot tell which assignment it is (no gangrade metadata in the notebook); pass --assignment"
+            else:
+                reason = f"its metadata names an unknown assignment '{pack_id}'; pass --assignment"
+            self.book.record_unknown_pack(self.run_id, str(entry.path), entry.id, reason)
+            self.outcome.not_graded += 1
+            self.progress.finished(f"{entry.id}: not graded: {reason}", graded=False)
+            return None
+        pack = self.packs[pack_id]
+        if candidate.ok and not self.settings.force:
+            identity = self.identities.for_pack(pack)
+            if self.book.is_current(entry.id, candidate.submission.sha256, identity):
+                restore_submission_outputs(self.out_dir, self.book, entry.id, pack)
+                self.outcome.unchanged += 1
+                self.progress.skipped()
+                return None
+        return GradeJob(candidate, pack.id, self.options)
+
+    def _lost(self, job: GradeJob, reason: str) -> JobOutcome:
+        pack = self.packs[job.pack_id]
+        return JobOutcome(failed_submission_result(pack, job.candidate.id, reason, 0.0), retry=True)
+
+    def _finish(self, job: GradeJob, outcome: JobOutcome) -> None:
+        pack, candidate, result = self.packs[job.pack_id], job.candidate, outcome.result
+        write_submission_outputs(self.out_dir, result, pack)  # files first: a committed grade always has them
+        sha256 = candidate.submission.sha256 if candidate.ok else None
+        self.book.record(self.run_id, str(candidate.path), result, self.identities.for_pack(pack), sha256,
+                         retry=outcome.retry or not candidate.ok)
+        if result.graded:
+            self.outcome.graded += 1
+        else:
+            self.outcome.not_graded += 1
+        self.progress.finished(terminal_summary(result, pack, color=self.color), graded=result.graded)
