@@ -6,12 +6,14 @@ it could affect plus the cheap probe-network items, not on the whole plan.
 """
 from __future__ import annotations
 
+import nbformat
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from autograder.execution.cells import plan_notebook
 from autograder.packs import get_pack
 from autograder.public import grade_in_process, public_plan
 from reference.packs import cs501r_wgan_gp as ref
@@ -210,6 +212,31 @@ NETWORK_BUGS = {
 
 def test_the_small_networks_pass_the_network_checks():
     assert not losing(grade(_with(**TINY), ["discriminator", "generator"]))
+
+
+def _notebook_definitions(relative: str) -> dict:
+    """A sample notebook's statements run here, as the kernel runs them (skipped calls left out)."""
+    notebook = nbformat.read(PACK.folder / "samples" / relative, as_version=4)
+    namespace: dict = {"__name__": "__main__"}
+    for cell in plan_notebook(notebook, PACK.skip_calls):
+        for statement in cell.statements:
+            if statement.skip_reason or statement.syntax_error:
+                continue
+            try:
+                exec(compile(statement.code, relative, "exec"), namespace)
+            except Exception:  # magics and plotting: only the definitions matter here
+                continue
+    return namespace
+
+
+@pytest.fixture(scope="module")
+def layernorm_critic():
+    return _notebook_definitions("valid/resnet_layernorm.ipynb")["Critic"]
+
+
+@pytest.mark.parametrize("seed", range(20, 28))  # 20, 22 and 23 once left its pushed scores inside [-1, 1]
+def test_a_valid_layernorm_critic_passes_under_any_hidden_inputs(layernorm_critic, seed):
+    assert not losing(grade(_with(**TINY | dict(Critic=layernorm_critic)), ["discriminator"], seed=seed))
 
 
 @pytest.mark.parametrize("bug", sorted(NETWORK_BUGS))
