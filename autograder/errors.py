@@ -55,6 +55,9 @@ class SubmissionError(GangradeError):
     def reason(self) -> str:
         return f"{self.path.name}: {self.problem}"
 
+    def __reduce__(self):  # picklable with its two arguments (a job may cross to a worker process)
+        return type(self), (self.path, self.problem)
+
 
 class SandboxUnavailableError(GangradeError):
     """Grading was asked to sandbox student code on a machine that cannot (no bubblewrap, not Linux)."""

@@ -10,6 +10,7 @@ becomes its own score-0 result and never stops the batch.
 from __future__ import annotations
 
 import dataclasses
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -28,7 +29,7 @@ from autograder.report.results import failed_submission_result
 from autograder.report.summary import terminal_summary
 from autograder.training_setup import BriefTrainingSetup, TrainingOptions, resolve_device
 
-MAX_ATTEMPTS = 2  # a job whose worker process died is tried once more before it is reported
+MAX_ATTEMPTS = 2  # a job in flight when a worker process died is tried once more, alone
 
 
 @dataclass(frozen=True)
@@ -131,17 +132,23 @@ class Batch:
     def run(self, found: list[Found]) -> None:
         waiting = iter(found)
         in_flight: dict = {}  # future -> (job, attempt, pool generation)
+        suspects: deque[GradeJob] = deque()  # in flight when a worker died: each is tried again, alone
         generation = 0
         exhausted = False
         while True:
-            while not exhausted and len(in_flight) < self.window:
-                entry = next(waiting, None)
-                if entry is None:
-                    exhausted = True
-                    break
-                job = self._prepare(entry)
-                if job is not None:
-                    in_flight[self.pool.submit(job)] = (job, 1, generation)
+            if suspects:
+                if not in_flight:  # alone, so that a second death names the submission that causes it
+                    job = suspects.popleft()
+                    in_flight[self.pool.submit(job)] = (job, MAX_ATTEMPTS, generation)
+            else:
+                while not exhausted and len(in_flight) < self.window:
+                    entry = next(waiting, None)
+                    if entry is None:
+                        exhausted = True
+                        break
+                    job = self._prepare(entry)
+                    if job is not None:
+                        in_flight[self.pool.submit(job)] = (job, 1, generation)
             if not in_flight:
                 return
             done, _ = self.pool.wait_any(set(in_flight))
@@ -154,9 +161,9 @@ class Batch:
                         self.pool.restart()
                         generation += 1
                     if attempt < MAX_ATTEMPTS:
-                        in_flight[self.pool.submit(job)] = (job, attempt + 1, generation)
+                        suspects.append(job)
                         continue
-                    outcome = self._lost(job, "its grading worker process died twice (out of memory?)")
+                    outcome = self._lost(job, "the grader's worker process died while grading it, twice")
                 except Exception as exc:  # a cluster's failure (a killed Dask worker, a lost connection)
                     outcome = self._lost(job, f"the cluster could not grade it ({type(exc).__name__}: {exc})")
                 self._finish(job, outcome)
@@ -177,7 +184,11 @@ class Batch:
             self.progress.finished(f"{entry.id}: not graded: {reason}", graded=False)
             return None
         pack = self.packs[pack_id]
-        if candidate.ok and not self.settings.force:
+        if not candidate.ok:  # settled here: nothing to run, and nothing to send to a worker
+            result = failed_submission_result(pack, candidate.id, candidate.error.reason, 0.0)
+            self._finish(GradeJob(candidate, pack.id, self.options), JobOutcome(result))
+            return None
+        if not self.settings.force:
             identity = self.identities.for_pack(pack)
             if self.book.is_current(entry.id, candidate.submission.sha256, identity):
                 restore_submission_outputs(self.out_dir, self.book, entry.id, pack)

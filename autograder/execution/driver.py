@@ -27,6 +27,7 @@ import json
 import os
 import queue
 import re
+import shutil
 import signal
 import sys
 import time
@@ -296,9 +297,11 @@ def run_job(job_dir: Path) -> int:
     limits = job["limits"]
     budget = OutputBudget(limits["output_per_cell_bytes"], limits["output_total_bytes"])
     tmp_dir = Path(os.environ.get("TMPDIR", "/tmp"))
+    work_dir = job_dir / job["work_dir"]
+    copy_helpers(job_dir / job["helpers_dir"], work_dir)
     session = None
     try:
-        session = KernelSession(job["kernel_python"], job_dir / job["work_dir"], tmp_dir, budget,
+        session = KernelSession(job["kernel_python"], work_dir, tmp_dir, budget,
                                 limits["interrupt_grace_s"])
         session.start(limits["kernel_start_timeout_s"])
     except Exception as exc:  # any failure to start is the run's result, not a crash
@@ -326,6 +329,15 @@ def run_job(job_dir: Path) -> int:
         session.shutdown()
     log.write("finished")
     return 0
+
+
+def copy_helpers(helpers: Path, work_dir: Path) -> None:
+    """The submission's .py files into the kernel's folder (its root is the sandbox's tmpfs: left as it is)."""
+    for child in helpers.iterdir():
+        if child.is_dir():
+            shutil.copytree(child, work_dir / child.name, copy_function=shutil.copyfile)
+        else:
+            shutil.copyfile(child, work_dir / child.name)
 
 
 def run_statements(job: dict, session: KernelSession, log: EventLog, timeout: float) -> bool:

@@ -35,6 +35,7 @@ class SandboxLimits:
     cell_timeout_s: float = 60.0           # one statement of the notebook
     wall_s: float = 600.0                  # the whole run: sandbox, kernel, statements, probes
     file_size_mb: int = 256                # largest file any process may write
+    scratch_mb: int = 1024                 # the kernel's working folder (a tmpfs in the sandbox): all its files together
     output_per_cell_bytes: int = 1 << 20   # captured stdout+stderr of one notebook cell
     output_total_bytes: int = 4 << 20      # captured output of the whole run
     probe_output_mb: int = 64              # one probe's arrays, as written

@@ -9,7 +9,8 @@ grader. Only a mistake of the grader's own (a malformed probe) raises.
 The job folder:
     job.json          statements to run, probes, limits, kernel interpreter
     inputs/           probe inputs (.npz, written here)
-    work/             the kernel's cwd and HOME, with the helper .py files
+    helpers/          the submission's helper .py files, copied into work/ by the driver
+    work/             the kernel's cwd and HOME (in the sandbox a tmpfs of limits.scratch_mb)
     out/              execution.jsonl and the probes' .npz/.json (written in the sandbox)
     tmp/              TMPDIR when unsandboxed (the sandbox has its own tmpfs /tmp)
     driver.log        the driver's own stdout/stderr (host side)
@@ -157,7 +158,7 @@ def _sandboxed_command(support: SandboxSupport, job_dir: Path, kernel_python: st
     command = build_bwrap_command(
         bwrap=support.bwrap, command=_driver_command(job_dir), job_dir=job_dir, package_dir=PACKAGE_DIR,
         pythons=[describe_python(sys.executable), kernel_env], environment=environment, hidden_paths=hidden,
-        as_root=support.as_root, tmp_size_mb=limits.memory_mb, gpu=gpu, setpriv=shutil.which("setpriv") or "setpriv")
+        as_root=support.as_root, tmp_size_mb=limits.memory_mb, scratch_size_mb=limits.scratch_mb, gpu=gpu, setpriv=shutil.which("setpriv") or "setpriv")
     return command, {}
 
 
@@ -189,13 +190,13 @@ def _write_job(job_dir: Path, plans: list[CellPlan], helper_files: Mapping[str, 
     if any(job_dir.iterdir()):
         raise ValueError(f"the job folder {job_dir} is not empty")
     job_dir.chmod(0o755)
-    for name in ("inputs", "work", "out", "tmp"):
+    for name in ("inputs", "helpers", "work", "out", "tmp"):
         (job_dir / name).mkdir()
     for relative, content in helper_files.items():
         path = PurePosixPath(relative)
         if path.is_absolute() or ".." in path.parts or not path.parts:
             return f"the helper file path {relative!r} leaves the submission's folder"
-        target = job_dir / "work" / Path(*path.parts)
+        target = job_dir / "helpers" / Path(*path.parts)  # the driver copies them into work/
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
     for probe in probes:
@@ -208,6 +209,7 @@ def _write_job(job_dir: Path, plans: list[CellPlan], helper_files: Mapping[str, 
         "version": 1,
         "kernel_python": kernel_python,
         "work_dir": "work",
+        "helpers_dir": "helpers",
         "out_dir": "out",
         "statements": statements,
         "probes": [{"name": p.name, "code": p.code, "timeout": p.timeout, "inputs": f"inputs/{inputs_filename(p.name)}"}

@@ -3,7 +3,8 @@
 bwrap shows the sandbox only the paths bound into it: the system's /usr,
 the Python environments of the driver and the kernel (read-only), a
 read-only copy of the `autograder` package at /opt/gangrade/autograder, and
-the job folder (read-only, except its `work/` and `out/`). The repository
+the job folder (read-only, except `out/`, and `work/`, which is a size-capped
+tmpfs of its own). The repository
 is not bound: `reference/`, `grading_fixtures/` and the packs' hidden checks
 stay out of reach, and where a bound Python environment holds the
 `reference` package (a non-editable install) that folder is covered with an
@@ -151,6 +152,7 @@ def build_bwrap_command(
     hidden_paths: list[Path],
     as_root: bool,
     tmp_size_mb: int = 1024,
+    scratch_size_mb: int = 1024,
     gpu: bool = False,
     device_names: list[str] | None = None,
     setpriv: str = "setpriv",
@@ -192,7 +194,9 @@ def build_bwrap_command(
 
     job = str(job_dir)
     args += _parent_folders(job, mounted, created)
-    args += ["--ro-bind", job, job, "--bind", f"{job}/work", f"{job}/work", "--bind", f"{job}/out", f"{job}/out"]
+    # work/ is the kernel's own, in memory and capped, so no submission can fill the grader's disk from it.
+    args += ["--ro-bind", job, job, "--perms", "1777", "--size", str(scratch_size_mb << 20), "--tmpfs", f"{job}/work",
+             "--bind", f"{job}/out", f"{job}/out"]
     if gpu:
         for name in device_names if device_names is not None else nvidia_devices():
             args += ["--dev-bind", f"/dev/{name}", f"/dev/{name}"]

@@ -63,11 +63,13 @@ def test_binds_leave_out_the_repository(tmp_path):
     assert (str(PACKAGE_DIR), f"{SANDBOX_PACKAGE_ROOT}/autograder") in mounts(command, "--ro-bind")
 
 
-def test_job_is_read_only_except_work_and_out(tmp_path):
+def test_job_is_read_only_except_out_and_a_capped_scratch_work_folder(tmp_path):
     job = make_job(tmp_path)
     command = command_for(job, as_root=False)
     assert (str(job), str(job)) in mounts(command, "--ro-bind")
-    assert set(mounts(command, "--bind")) == {(f"{job}/work", f"{job}/work"), (f"{job}/out", f"{job}/out")}
+    assert set(mounts(command, "--bind")) == {(f"{job}/out", f"{job}/out")}
+    work = command.index(f"{job}/work")
+    assert command[work - 1] == "--tmpfs" and command[work - 3: work - 1] == ["--size", str(1024 << 20)]
     assert command[command.index("--chdir") + 1] == f"{job}/work"
 
 
@@ -198,3 +200,4 @@ def test_inside_the_sandbox(tmp_path):
     assert report["home"] == f"{job}/work"
     assert report["autograder"].startswith(SANDBOX_PACKAGE_ROOT)
     assert not (PROJECT_ROOT / "pwned.txt").exists() and reference_file.is_file()
+    assert (job / "out" / "ok.txt").exists() and not (job / "work" / "ok.txt").exists()  # work/ is the sandbox's own
