@@ -16,6 +16,7 @@ import numpy as np
 from autograder.checks.brief import PROBE_NAME as BRIEF_PROBE
 from autograder.checks.plan import CheckGroup, grade_item, plan_probes
 from autograder.execution.limits import SandboxLimits
+from autograder.execution.probes_protocol import ProbeResult
 from autograder.execution.records import ExecutionResult
 from autograder.execution.runner import run_submission
 from autograder.packs import Pack, RubricItem
@@ -64,8 +65,8 @@ def grade_submission(submission: Submission, pack: Pack, options: GradeOptions,
     )
     items = [_item_result(item, plan.get(item.id), execution) for item in pack.items]
     extra = {"hidden_seed": seed, "assignment": pack.id, "sha256": submission.sha256}
-    files = _pictures(submission, execution)
     brief = execution.probes.get(BRIEF_PROBE)
+    files = _pictures(submission, brief)
     if brief is not None:
         extra["brief_training"] = {"device": setup.device, "ran": brief.ok, **{k: brief.info[k] for k in ("steps", "seconds") if k in brief.info}}
     return GradeResult(
@@ -79,10 +80,9 @@ def grade_submission(submission: Submission, pack: Pack, options: GradeOptions,
     )
 
 
-def _pictures(submission: Submission, execution: ExecutionResult) -> dict[str, bytes]:
-    """samples.png and loss_curves.png from the brief training; the notebook's own final image."""
+def _pictures(submission: Submission, brief: ProbeResult | None) -> dict[str, bytes]:
+    """samples.png and loss_curves.png from the brief training's probe; the notebook's own final image."""
     files = {}
-    brief = execution.probes.get(BRIEF_PROBE)
     if brief is not None and brief.ok and "samples" in brief.outputs:
         files["samples.png"] = figures.sample_grid_png(brief.outputs["samples"])
         curves = {key.removeprefix("curve."): value for key, value in brief.outputs.items() if key.startswith("curve.")}

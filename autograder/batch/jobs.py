@@ -41,9 +41,7 @@ def grade_job(job: GradeJob) -> JobOutcome:
     """Grade one submission (runs in a worker: this process, a pool process or a Dask worker)."""
     started = time.perf_counter()
     pack = _pack(job.pack_id)
-    candidate = job.candidate
-    if not candidate.ok:
-        return JobOutcome(failed_submission_result(pack, candidate.id, candidate.error.reason, _since(started)))
+    candidate = job.candidate  # loaded: the batch settles unreadable submissions itself
     options = _with_threads(job.options)
     try:
         import torch

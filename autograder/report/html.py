@@ -43,9 +43,9 @@ class Picture:
 
 
 def feedback_html(result: GradeResult, pack: Pack | None, files: dict[str, bytes], graded_at: str = "") -> str:
-    pictures = [Picture(PICTURE_CAPTIONS.get(name, name), base64.b64encode(content).decode("ascii"))
-                for name, content in sorted(files.items(), key=lambda entry: list(PICTURE_CAPTIONS).index(entry[0])
-                                            if entry[0] in PICTURE_CAPTIONS else len(PICTURE_CAPTIONS))]
+    order = list(PICTURE_CAPTIONS)  # known pictures in this order, any other after them
+    names = sorted(files, key=lambda name: order.index(name) if name in order else len(order))
+    pictures = [Picture(PICTURE_CAPTIONS.get(name, name), base64.b64encode(files[name]).decode("ascii")) for name in names]
     return _templates.get_template("feedback.html").render(
         result=result,
         pack_title=pack.title if pack else "gangrade",

@@ -23,8 +23,15 @@ FORMATS = ("csv", "html", "gradescope")
 
 def write_submission_outputs(out_dir: Path, result: GradeResult, pack: Pack, graded_at: str = "") -> None:
     """results.json and pictures (checked against the rubric), then the feedback page."""
-    folder = write_results(out_dir, result, pack).parent
+    write_results(out_dir, result, pack)
+    write_feedback(out_dir, result, pack, graded_at)
+
+
+def write_feedback(out_dir: Path, result: GradeResult, pack: Pack | None, graded_at: str = "") -> Path:
+    folder = Path(out_dir) / result.submission_id
+    folder.mkdir(parents=True, exist_ok=True)
     atomic_write_text(folder / FEEDBACK_FILE, feedback_html(result, pack, result.files, graded_at))
+    return folder / FEEDBACK_FILE
 
 
 def restore_submission_outputs(out_dir: Path, book: Gradebook, submission_id: str, pack: Pack) -> None:
@@ -67,10 +74,7 @@ def regenerate(out_dir: Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:
             if "gradescope" in formats:
                 written.append(write_results(out_dir, result))
             if "html" in formats:
-                folder = out_dir / stored.id
-                folder.mkdir(parents=True, exist_ok=True)
-                atomic_write_text(folder / FEEDBACK_FILE, feedback_html(result, pack, result.files, stored.graded_at))
-                written.append(folder / FEEDBACK_FILE)
+                written.append(write_feedback(out_dir, result, pack, stored.graded_at))
         written += write_batch_reports(out_dir, book, formats)
     return written
 

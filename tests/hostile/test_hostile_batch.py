@@ -60,12 +60,7 @@ def _write_broken_files(folder: Path) -> None:
     notebook = _notebook("solution")
     notebook.cells += [nbformat.v4.new_code_cell(f"cell_{i} = {i}") for i in range(10_000)]
     nbformat.write(notebook, folder / "ten_thousand_cells.ipynb")
-    deep = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
-    nested: dict = deep["metadata"]
-    for _ in range(100_000):
-        nested["x"] = {}
-        nested = nested["x"]
-    (folder / "deeply_nested_json.ipynb").write_text(_dumps_deep(deep))
+    (folder / "deeply_nested_json.ipynb").write_text(_deeply_nested_notebook(100_000))
     solution = nbformat.writes(_notebook("solution")).encode()
     with zipfile.ZipFile(folder / "zip_slip.zip", "w") as archive:
         archive.writestr("solution.ipynb", solution)
@@ -80,9 +75,9 @@ def _write_broken_files(folder: Path) -> None:
         archive.writestr("padding.py", b"#" * (1 << 30))
 
 
-def _dumps_deep(document: dict) -> str:
-    """json.dumps would recurse past Python's limit; the nesting is written out by hand."""
-    return '{"cells": [], "nbformat": 4, "nbformat_minor": 5, "metadata": ' + '{"x": ' * 100_000 + "{}" + "}" * 100_000 + "}"
+def _deeply_nested_notebook(depth: int) -> str:
+    """A notebook whose metadata nests `depth` objects (written by hand: json.dumps would recurse past Python's limit)."""
+    return '{"cells": [], "nbformat": 4, "nbformat_minor": 5, "metadata": ' + '{"x": ' * depth + "{}" + "}" * depth + "}"
 
 
 @pytest.fixture(scope="module")
