@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--force", action="store_true", help="regrade submissions whose stored grade is current")
     grade.add_argument("--timeout", type=float, default=600.0, metavar="S", help="wall-clock limit per submission (default 600)")
     grade.add_argument("--memory-mb", type=int, default=4096, metavar="M", help="memory limit per submission (default 4096)")
+    grade.add_argument("--output-mb", type=int, default=4, metavar="M",
+                       help="printed output kept per submission, at most 1 MB of it per cell (default 4)")
     grade.add_argument("--train-steps", type=int, metavar="N",
                        help="brief-training budget for every pack (default: each pack's, by device; 0 skips it)")
     grade.add_argument("--data", metavar="DIR", help="MNIST IDX folder for brief training (default: GANGRADE_DATA or the bundled subset)")
@@ -144,8 +146,8 @@ def run_grade(args: argparse.Namespace, argv: list[str]) -> int:
         raise UsageError("--workers must be 1 or more")
     if args.workers is not None and args.scheduler:
         raise UsageError("--workers is for this machine; with --scheduler the cluster's workers grade")
-    if args.timeout <= 0 or args.memory_mb <= 0:
-        raise UsageError("--timeout and --memory-mb must be positive")
+    if args.timeout <= 0 or args.memory_mb <= 0 or args.output_mb <= 0:
+        raise UsageError("--timeout, --memory-mb and --output-mb must be positive")
     if args.train_steps is not None and args.train_steps < 0:
         raise UsageError("--train-steps must be 0 (no brief training) or more")
     if not args.no_sandbox:
@@ -153,7 +155,9 @@ def run_grade(args: argparse.Namespace, argv: list[str]) -> int:
             require_sandbox()
         except GangradeError as exc:
             raise UsageError(f"{exc}; or pass --no-sandbox to run student code unprotected") from None
+    output_bytes = args.output_mb << 20
     limits = SandboxLimits(memory_mb=args.memory_mb, wall_s=args.timeout, cell_timeout_s=min(60.0, args.timeout),
+                           output_total_bytes=output_bytes, output_per_cell_bytes=min(1 << 20, output_bytes),
                            threads=AUTO_THREADS)
     training = TrainingOptions(device=args.device, steps=args.train_steps, mnist_dir=args.data, celeba_dir=args.celeba)
     options = GradeOptions(seed=args.seed, limits=limits, sandbox=not args.no_sandbox, kernel_python=args.python,

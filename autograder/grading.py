@@ -68,7 +68,9 @@ def grade_submission(submission: Submission, pack: Pack, options: GradeOptions,
     brief = execution.probes.get(BRIEF_PROBE)
     files = _pictures(submission, brief)
     if brief is not None:
-        extra["brief_training"] = {"device": setup.device, "ran": brief.ok, **{k: brief.info[k] for k in ("steps", "seconds") if k in brief.info}}
+        reported = ("steps", "seconds", "diverged_after_calls", "judged_after_calls")
+        extra["brief_training"] = {"device": setup.device, "ran": brief.ok,
+                                   **{key: brief.info[key] for key in reported if key in brief.info}}
     return GradeResult(
         submission_id=submission.id,
         items=items,

@@ -3,7 +3,8 @@
 It reads `JOB_DIR/job.json`, starts an IPython kernel with jupyter_client,
 runs the notebook's statements one at a time (a timeout interrupts the
 kernel and the next statement runs), then the grader's probes, and writes
-what happened to `JOB_DIR/out/execution.jsonl`: one JSON record per line,
+what happened to its event log (`JOB_DIR/out/execution-N.jsonl`, N the
+attempt): one JSON record per line,
 flushed as it goes, so a run killed at the wall limit still leaves the
 records up to that point. Probes write their arrays and info themselves,
 from inside the kernel (`in_kernel.run_probe`).
@@ -14,7 +15,8 @@ from a thread) is still credited to that statement or probe
 
 A dead kernel (os._exit, a segfault, the OOM killer) or one that ignores an
 interrupt ends the run: the death is recorded with the statement or probe
-it happened in, and the grader marks everything after it as not run.
+it happened in, and the grader launches a fresh sandbox without it
+(`attempts`).
 
 jupyter_client is used directly rather than nbclient because the driver
 needs to cap output while it streams in and to decide per statement what
@@ -48,7 +50,7 @@ POLL_S = 0.05
 
 
 class EventLog:
-    """execution.jsonl: one flushed JSON object per line."""
+    """The event log: one flushed JSON object per line."""
 
     def __init__(self, path: Path):
         self.handle = open(path, "a", encoding="utf-8")
@@ -292,7 +294,7 @@ def fix_cuda_dtype(session: KernelSession, log: EventLog) -> None:
 def run_job(job_dir: Path) -> int:
     job = json.loads((job_dir / "job.json").read_text(encoding="utf-8"))
     out_dir = job_dir / job["out_dir"]
-    log = EventLog(out_dir / "execution.jsonl")
+    log = EventLog(out_dir / job["event_log"])
     log.write("driver_started", pid=os.getpid())
     limits = job["limits"]
     budget = OutputBudget(limits["output_per_cell_bytes"], limits["output_total_bytes"])
@@ -335,7 +337,7 @@ def copy_helpers(helpers: Path, work_dir: Path) -> None:
     """The submission's .py files into the kernel's folder (its root is the sandbox's tmpfs: left as it is)."""
     for child in helpers.iterdir():
         if child.is_dir():
-            shutil.copytree(child, work_dir / child.name, copy_function=shutil.copyfile)
+            shutil.copytree(child, work_dir / child.name, copy_function=shutil.copyfile, dirs_exist_ok=True)
         else:
             shutil.copyfile(child, work_dir / child.name)
 

@@ -3,7 +3,9 @@
 Memory and process counts are enforced with cgroup v1 controllers when the
 grader may write them (as root on most Linux machines): a memory cgroup
 covers the kernel and every process it starts, and does not break CUDA's
-large virtual reservations the way RLIMIT_AS does. Without writable
+large virtual reservations the way RLIMIT_AS does. A cpu cgroup per
+submission shares a busy CPU equally between submissions, not between
+their processes. Without writable
 cgroups, per-process rlimits are used instead and the result says so.
 File size is always an rlimit; the wall limit is the runner's SIGKILL.
 
@@ -40,8 +42,9 @@ class SandboxLimits:
     output_total_bytes: int = 4 << 20      # captured output of the whole run
     probe_output_mb: int = 64              # one probe's arrays, as written
     threads: int = 2                       # OMP/MKL/torch intra-op threads in the kernel (0: the batch chooses)
-    cpus: float | None = None              # CPU quota in cores (cgroup only); None: no quota
+    cpus: float | None = None              # CPU quota in cores (cgroup only); None: an equal share, no quota
     interrupt_grace_s: float = 5.0         # after an interrupt, how long to wait before killing the kernel
+    kernel_restarts: int = 3               # fresh kernels, each without what killed the one before
     kernel_start_timeout_s: float = 60.0
 
     def as_dict(self) -> dict:
@@ -55,6 +58,11 @@ def cgroup_v1_writable() -> bool:
         if not (folder / "cgroup.procs").is_file() or not os.access(folder, os.W_OK):
             return False
     return True
+
+
+def cpu_cgroup_available() -> bool:
+    folder = CGROUP_ROOT / "cpu"
+    return (folder / "cgroup.procs").is_file() and os.access(folder, os.W_OK)
 
 
 class Cgroups:
@@ -73,11 +81,14 @@ class Cgroups:
             swap_limit.write_text(str(self.limits.memory_mb * MB))
         pids = self._make("pids")
         (pids / "pids.max").write_text(str(self.limits.pids))
-        if self.limits.cpus is not None and (CGROUP_ROOT / "cpu" / "cgroup.procs").is_file():
+        if cpu_cgroup_available():
+            # A group of its own gets the sandbox an equal share of a busy CPU with every other
+            # submission, however many processes or threads it starts; a quota caps it even on an idle one.
             cpu = self._make("cpu")
-            period = 100_000
-            (cpu / "cpu.cfs_period_us").write_text(str(period))
-            (cpu / "cpu.cfs_quota_us").write_text(str(int(self.limits.cpus * period)))
+            if self.limits.cpus is not None:
+                period = 100_000
+                (cpu / "cpu.cfs_period_us").write_text(str(period))
+                (cpu / "cpu.cfs_quota_us").write_text(str(int(self.limits.cpus * period)))
 
     def _make(self, controller: str) -> Path:
         folder = CGROUP_ROOT / controller / self.name
@@ -172,7 +183,11 @@ def describe_enforcement(limits: SandboxLimits, *, use_cgroups: bool, gpu: bool,
     else:
         memory = (f"RLIMIT_AS: {limits.memory_mb} MB per process" if rlimit and not gpu else "not limited")
         pids = f"RLIMIT_NPROC: {limits.pids}" if rlimit and limit_processes else "not limited"
-    cpu = f"cgroup v1 quota: {limits.cpus} cores" if use_cgroups and limits.cpus is not None else "no quota"
+    if use_cgroups and cpu_cgroup_available():
+        cpu = "cgroup v1: an equal share of a busy CPU with every other submission"
+        cpu += f", at most {limits.cpus:g} cores" if limits.cpus is not None else ""
+    else:
+        cpu = "not limited"
     return {
         "memory": memory,
         "pids": pids,

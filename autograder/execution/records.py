@@ -4,7 +4,7 @@
 and statement what ran, raised, timed out or was skipped; each probe's
 result; the kernel's death if it died; how the run was confined; timings.
 
-The event log (`out/execution.jsonl`) and everything else under `out/` was
+The event logs (`out/execution-N.jsonl`, one per attempt) and everything else under `out/` was
 written by processes running student code, so it is read as untrusted
 data: size-capped, parsed line by line, every field type-checked, and a
 record that does not fit is dropped rather than trusted.
@@ -20,7 +20,6 @@ from autograder.execution.cells import CellPlan, Statement
 from autograder.execution.limits import SandboxLimits
 from autograder.execution.probes_protocol import ProbeResult
 
-EVENT_LOG = "execution.jsonl"
 MAX_TEXT = 1 << 20   # one string field of a record, after the driver's own caps
 NOTEBOOK_FRAME = re.compile(r"cell \d+, line \d+(?:, in \w+)?")   # a traceback frame, as the driver names it
 
@@ -77,11 +76,14 @@ class KernelDeath:
     cell: int | None = None
     probe: str | None = None
     detail: str = ""                 # the kernel's own stderr, last lines
+    statement: str | None = None     # the id of the statement it died in
+    restarted: bool = False          # the rest ran in a fresh kernel, without what killed this one
 
     def describe(self) -> str:
         if self.where == "kernel start":
             return f"the kernel could not start ({self.reason})"
-        return f"the kernel died in {self.where} ({self.reason})"
+        after = "; it was left out and the rest ran in a fresh kernel" if self.restarted else ""
+        return f"the kernel died in {self.where} ({self.reason}){after}"
 
 
 @dataclass
@@ -97,7 +99,7 @@ class Timings:
 class ExecutionResult:
     cells: list[CellRecord]
     probes: dict[str, ProbeResult]
-    kernel_death: KernelDeath | None
+    kernel_deaths: list[KernelDeath]  # in order; each but an unrecovered last one was followed by a restart
     sandboxed: bool
     limits: SandboxLimits
     enforcement: dict[str, str] = field(default_factory=dict)
@@ -110,6 +112,11 @@ class ExecutionResult:
     def statements(self) -> list[StatementRecord]:
         return [record for cell in self.cells for record in cell.statements]
 
+    @property
+    def kernel_death(self) -> KernelDeath | None:
+        """The first time the kernel died, if it did."""
+        return self.kernel_deaths[0] if self.kernel_deaths else None
+
     def summary(self) -> str:
         """A few lines for a report: how it ran and what went wrong as a whole."""
         counts: dict[str, int] = {}
@@ -117,8 +124,7 @@ class ExecutionResult:
             counts[record.status] = counts.get(record.status, 0) + 1
         lines = ["ran in a bubblewrap sandbox" if self.sandboxed else "ran WITHOUT a sandbox (--no-sandbox)",
                  "statements: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))]
-        if self.kernel_death:
-            lines.append(self.kernel_death.describe())
+        lines += [death.describe() for death in self.kernel_deaths]
         if self.error:
             lines.append(self.error)
         return "\n".join(lines + self.notes)
@@ -164,15 +170,17 @@ def error_field(event: dict) -> ErrorInfo | None:
     return ErrorInfo(text_field(error, "type") or "Error", text_field(error, "message"), text_field(error, "traceback"))
 
 
-def build_records(plans: list[CellPlan], events: list[dict], death: KernelDeath | None,
+def build_records(plans: list[CellPlan], events: list[dict], deaths: list[KernelDeath],
                   not_run_reason: str) -> list[CellRecord]:
-    """Cell records from the plan and the driver's statement events."""
+    """Cell records from the plan, the driver's statement events and the statements the kernel died in."""
     finished = {e.get("id"): e for e in events if e["event"] == "statement" and isinstance(e.get("id"), str)}
+    killers = {death.statement: death for death in deaths if death.statement is not None}
     cells = []
     for plan in plans:
         cell = CellRecord(plan.index)
         for statement in plan.statements:
-            record = _statement_record(statement, finished.get(statement.id), death, not_run_reason)
+            record = _statement_record(statement, finished.get(statement.id), killers.get(statement.id),
+                                       not_run_reason)
             for stream, text, dropped in late_output(events, "statement", statement.id):
                 if stream == "stderr":
                     record.stderr += text
@@ -201,6 +209,8 @@ def _statement_record(statement: Statement, event: dict | None, death: KernelDea
                                error=ErrorInfo("SyntaxError", statement.syntax_error.removeprefix("SyntaxError: ")))
     if statement.skip_reason:
         return StatementRecord(statement, "skipped", reason=statement.skip_reason)
+    if event is None and death is not None:   # the whole sandbox ended while it ran: no record of its own
+        return StatementRecord(statement, "kernel_died", reason=death.reason)
     if event is None:
         return StatementRecord(statement, "not_run", reason=not_run_reason)
     status = event.get("status")
@@ -227,11 +237,20 @@ def find_death(events: list[dict], plans: list[CellPlan]) -> KernelDeath | None:
     reason, detail = text_field(event, "reason") or "the kernel died", text_field(event, "detail")[-4000:]
     statement = _statement_by_id(plans, during.get("statement"))
     if statement is not None:
-        return KernelDeath(reason, statement.where(), cell=statement.cell, detail=detail)
+        return KernelDeath(reason, statement.where(), cell=statement.cell, detail=detail, statement=statement.id)
     probe = during.get("probe")
     if isinstance(probe, str):
         return KernelDeath(reason, f"probe {probe}", probe=probe, detail=detail)
     return KernelDeath(reason, "kernel start", detail=detail)
+
+
+def death_in(plans: list[CellPlan], running: tuple[str, str], reason: str) -> KernelDeath:
+    """The death of a run that ended with no word from the driver, while `running` ran."""
+    kind, name = running
+    statement = _statement_by_id(plans, name) if kind == "statement" else None
+    if statement is not None:
+        return KernelDeath(reason, statement.where(), cell=statement.cell, statement=statement.id)
+    return KernelDeath(reason, f"probe {name}", probe=name)
 
 
 def _statement_by_id(plans: list[CellPlan], statement_id) -> Statement | None:

@@ -11,7 +11,7 @@ The job folder:
     inputs/           probe inputs (.npz, written here)
     helpers/          the submission's helper .py files, copied into work/ by the driver
     work/             the kernel's cwd and HOME (in the sandbox a tmpfs of limits.scratch_mb)
-    out/              execution.jsonl and the probes' .npz/.json (written in the sandbox)
+    out/              execution-N.jsonl (N: the attempt) and the probes' .npz/.json (written in the sandbox)
     tmp/              TMPDIR when unsandboxed (the sandbox has its own tmpfs /tmp)
     driver.log        the driver's own stdout/stderr (host side)
 """
@@ -30,9 +30,15 @@ from pathlib import Path, PurePosixPath
 
 import autograder
 from autograder.execution import records
+from autograder.execution.attempts import (
+    MIN_WALL_FOR_A_RESTART_S,
+    Attempt,
+    event_log_name,
+    merge_events,
+    read_attempt,
+)
 from autograder.execution.cells import CellPlan, plan_notebook
 from autograder.execution.limits import (
-    JOIN_CGROUPS_FAILED,
     Cgroups,
     SandboxLimits,
     describe_enforcement,
@@ -111,7 +117,7 @@ def _run(plans: list[CellPlan], helper_files: Mapping[str, str | bytes], probes:
     except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as exc:
         reason = f"the kernel's Python {kernel_python} could not be used: {exc}"
         return _nothing_ran(plans, probes, limits, started, reason, sandbox)
-    problem = _write_job(job_dir, plans, helper_files, probes, limits, kernel_python)
+    problem = _write_job(job_dir, helper_files, probes)
     if problem:
         return _nothing_ran(plans, probes, limits, started, problem, sandbox)
 
@@ -119,28 +125,62 @@ def _run(plans: list[CellPlan], helper_files: Mapping[str, str | bytes], probes:
     use_cgroups = bool(support and support.cgroups)
     enforcement = describe_enforcement(limits, use_cgroups=use_cgroups, gpu=gpu, limit_processes=as_root,
                                        have_prlimit=shutil.which("prlimit") is not None)
-    cgroups = Cgroups(limits) if use_cgroups else None
+    launch = _Launcher(support, job_dir, kernel_python, kernel_env, limits, gpu, use_cgroups, as_root, enforcement)
+    attempts: list[Attempt] = []
+    left_out: set[str] = set()          # statements that killed a kernel
+    answered: set[str] = set()          # probes answered (or that killed a kernel) in an earlier attempt
     try:
-        if cgroups is not None:
-            cgroups.create()
-        if support is not None:
-            command, environment = _sandboxed_command(support, job_dir, kernel_python, kernel_env, limits, gpu)
-        else:
-            command, environment = _unsandboxed_command(job_dir, kernel_python, limits, gpu)
-        rlimits = rlimit_arguments(limits, use_cgroups=use_cgroups, gpu=gpu, limit_processes=as_root)
-        command = launcher_prefix(cgroups.procs_files() if cgroups else [], rlimits) + command
-        exit_status, wall_hit = _launch(command, environment, job_dir, limits.wall_s - (time.time() - started))
-        result = _collect(plans, probes, limits, job_dir, support is not None, enforcement, started,
-                          exit_status, wall_hit, cgroups)
+        while True:
+            _write_job_file(job_dir, plans, probes, limits, kernel_python, len(attempts), left_out, answered)
+            attempt = launch(len(attempts), plans, limits.wall_s - (time.time() - started))
+            attempts.append(attempt)
+            killer = attempt.killer()
+            wall_left = limits.wall_s - (time.time() - started)
+            if (attempt.wall_hit or killer is None or len(attempts) > limits.kernel_restarts or wall_left < MIN_WALL_FOR_A_RESTART_S):
+                break
+            attempt.death.restarted = True
+            kind, name = killer
+            if kind == "statement":
+                left_out.add(name)
+            else:
+                answered |= attempt.answered_probes() | {name}
     except OSError as exc:  # cgroups, files or the launch itself
         reason = f"the sandbox could not be run: {exc}"
         return _nothing_ran(plans, probes, limits, started, reason, support is not None, enforcement)
-    finally:
-        if cgroups is not None:
-            leftover = cgroups.kill_and_remove()
-            if leftover:
-                enforcement["cleanup"] = f"{leftover} processes were still running and were killed"
-    return result
+    return _collect(plans, probes, limits, job_dir, support is not None, enforcement, started, attempts)
+
+
+class _Launcher:
+    """Launches one attempt: cgroups made for it, the sandbox (or the bare driver) run, its log read."""
+
+    def __init__(self, support: SandboxSupport | None, job_dir: Path, kernel_python: str,
+                 kernel_env: PythonEnvironment, limits: SandboxLimits, gpu: bool, use_cgroups: bool, as_root: bool,
+                 enforcement: dict[str, str]):
+        self.support, self.job_dir, self.limits, self.use_cgroups = support, job_dir, limits, use_cgroups
+        self.enforcement = enforcement
+        if support is not None:
+            self.command, self.environment = _sandboxed_command(support, job_dir, kernel_python, kernel_env,
+                                                                limits, gpu)
+        else:
+            self.command, self.environment = _unsandboxed_command(job_dir, kernel_python, limits, gpu)
+        self.rlimits = rlimit_arguments(limits, use_cgroups=use_cgroups, gpu=gpu, limit_processes=as_root)
+
+    def __call__(self, number: int, plans: list[CellPlan], wall_left: float) -> Attempt:
+        cgroups = Cgroups(self.limits) if self.use_cgroups else None
+        launched = time.time()
+        try:
+            if cgroups is not None:
+                cgroups.create()
+            if self.support is not None and self.support.as_root:
+                _give_to_sandbox_user(self.job_dir)
+            command = launcher_prefix(cgroups.procs_files() if cgroups else [], self.rlimits) + self.command
+            exit_status, wall_hit = _launch(command, self.environment, self.job_dir, wall_left)
+            return read_attempt(number, self.job_dir, plans, self.limits, launched, exit_status, wall_hit, cgroups)
+        finally:
+            if cgroups is not None:
+                leftover = cgroups.kill_and_remove()
+                if leftover:
+                    self.enforcement["cleanup"] = f"{leftover} processes were still running and were killed"
 
 
 def _driver_command(job_dir: Path) -> list[str]:
@@ -150,8 +190,6 @@ def _driver_command(job_dir: Path) -> list[str]:
 def _sandboxed_command(support: SandboxSupport, job_dir: Path, kernel_python: str, kernel_env: PythonEnvironment,
                        limits: SandboxLimits, gpu: bool) -> tuple[list[str], dict[str, str]]:
     """The bwrap command line; its environment is set inside by --setenv, so bwrap itself gets none."""
-    if support.as_root:
-        _give_to_sandbox_user(job_dir)
     environment = kernel_environment(home=job_dir / "work", tmp=Path("/tmp"), python_path=SANDBOX_PACKAGE_ROOT,
                                      kernel_python=kernel_python, threads=limits.threads, gpu=gpu)
     hidden = [PROJECT_ROOT / part for part in HIDDEN_PROJECT_PARTS if (PROJECT_ROOT / part).exists()]
@@ -176,15 +214,14 @@ def _nothing_ran(plans: list[CellPlan], probes: list[Probe], limits: SandboxLimi
                  sandboxed: bool, enforcement: dict[str, str] | None = None) -> ExecutionResult:
     """The result of a run that never reached the kernel: every statement and probe not run, and why."""
     not_run = f"not run: {reason}"
-    result = ExecutionResult(records.build_records(plans, [], None, not_run),
+    result = ExecutionResult(records.build_records(plans, [], [], not_run),
                              {p.name: ProbeResult(p.name, error=not_run) for p in probes},
-                             None, sandboxed, limits, enforcement or {}, error=reason)
+                             [], sandboxed, limits, enforcement or {}, error=reason)
     result.timings.total_s = time.time() - started
     return result
 
 
-def _write_job(job_dir: Path, plans: list[CellPlan], helper_files: Mapping[str, str | bytes], probes: list[Probe],
-               limits: SandboxLimits, kernel_python: str) -> str | None:
+def _write_job(job_dir: Path, helper_files: Mapping[str, str | bytes], probes: list[Probe]) -> str | None:
     """Lay out the job folder; a helper file with a bad path is the submission's problem (returned)."""
     job_dir.mkdir(parents=True, exist_ok=True)
     if any(job_dir.iterdir()):
@@ -201,9 +238,15 @@ def _write_job(job_dir: Path, plans: list[CellPlan], helper_files: Mapping[str, 
         target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
     for probe in probes:
         write_arrays(job_dir / "inputs" / inputs_filename(probe.name), probe.inputs)
+    return None
+
+
+def _write_job_file(job_dir: Path, plans: list[CellPlan], probes: list[Probe], limits: SandboxLimits,
+                    kernel_python: str, attempt: int, left_out: set[str], answered: set[str]) -> None:
+    """job.json for one attempt: what the driver runs, without what killed an earlier kernel."""
     statements = [
         {"id": s.id, "cell": s.cell, "code": s.padded_code(), "defines": list(s.defines)}
-        for plan in plans for s in plan.statements if s.runs
+        for plan in plans for s in plan.statements if s.runs and s.id not in left_out
     ]
     job = {
         "version": 1,
@@ -211,13 +254,13 @@ def _write_job(job_dir: Path, plans: list[CellPlan], helper_files: Mapping[str, 
         "work_dir": "work",
         "helpers_dir": "helpers",
         "out_dir": "out",
+        "event_log": event_log_name(attempt),
         "statements": statements,
         "probes": [{"name": p.name, "code": p.code, "timeout": p.timeout, "inputs": f"inputs/{inputs_filename(p.name)}"}
-                   for p in probes],
+                   for p in probes if p.name not in answered],
         "limits": limits.as_dict(),
     }
     (job_dir / "job.json").write_text(json.dumps(job), encoding="utf-8")
-    return None
 
 
 def _give_to_sandbox_user(job_dir: Path) -> None:
@@ -251,54 +294,48 @@ def _launch(command: list[str], env: dict[str, str], job_dir: Path, wall_s: floa
 
 
 def _collect(plans: list[CellPlan], probes: list[Probe], limits: SandboxLimits, job_dir: Path, sandboxed: bool,
-             enforcement: dict[str, str], started: float, exit_status: int | None, wall_hit: bool,
-             cgroups: Cgroups | None) -> ExecutionResult:
+             enforcement: dict[str, str], started: float, attempts: list[Attempt]) -> ExecutionResult:
     out_dir = job_dir / "out"
-    events, damaged = records.read_events(out_dir / records.EVENT_LOG, 2 * limits.output_total_bytes + (8 << 20))
-    death = records.find_death(events, plans)
-    oom = cgroups is not None and cgroups.oom_killed()
-    if death is not None and oom:
-        death.reason = f"the kernel was killed for using more than {limits.memory_mb} MB of memory"
-    finished = any(e["event"] == "finished" for e in events)
-
-    error = None
-    if wall_hit:
-        error = f"stopped at the wall limit of {limits.wall_s:g} s"
-    elif not finished and death is None:
-        error = _early_end(exit_status, job_dir, oom, limits)
-    pending = records.running_when_stopped(events) if (wall_hit or error) else None
-    if death is not None:
-        not_run = f"not run: {death.describe()}"
+    last = attempts[-1]
+    events = merge_events(attempts)
+    deaths = [attempt.death for attempt in attempts if attempt.death is not None]
+    error = f"stopped at the wall limit of {limits.wall_s:g} s" if last.wall_hit else last.early_end
+    pending = records.running_when_stopped(last.events) if last.wall_hit else None
+    if last.death is not None:
+        not_run = f"not run: {last.death.describe()}"
     else:
         not_run = f"not run: {error}" if error else "not run"
 
-    cells = records.build_records(plans, events, death, not_run)
+    cells = records.build_records(plans, events, deaths, not_run)
     if pending and pending[0] == "statement":
         for record in (r for cell in cells for r in cell.statements):
             if record.statement.id == pending[1]:
                 record.status, record.reason = "timeout", f"was running when {error}"
                 record.error = records.ErrorInfo("Timeout", record.reason)
     probe_events = {e.get("name"): e for e in events if e["event"] == "probe"}
+    killed_by = {death.probe: death for death in deaths if death.probe is not None}
     results = {}
     for probe in probes:
         if pending == ("probe", probe.name):
             results[probe.name] = ProbeResult(probe.name, error=f"was running when {error}")
+        elif probe.name in killed_by and probe.name not in probe_events:   # the sandbox ended while it ran
+            results[probe.name] = ProbeResult(probe.name, error=f"kernel died: {killed_by[probe.name].reason}")
         else:
             late_stdout = "".join(text for stream, text, _ in records.late_output(events, "probe", probe.name)
                                   if stream == "stdout")
             results[probe.name] = _probe_result(probe, probe_events.get(probe.name), late_stdout, out_dir, limits,
-                                                death, not_run)
+                                                killed_by.get(probe.name), not_run)
 
-    notes = [records.text_field(e, "text") for e in events if e["event"] == "note"]
+    notes = list(dict.fromkeys(records.text_field(e, "text") for e in events if e["event"] == "note"))
     dropped = sum(r.dropped_bytes for cell in cells for r in cell.statements)
     if dropped:
         notes.append(f"{dropped} bytes of printed output were over the limits and not kept")
-    if damaged:
+    if any(attempt.damaged for attempt in attempts):
         notes.append("part of the sandbox's event log was unreadable and was ignored")
-    result = ExecutionResult(cells, results, death, sandboxed, limits, enforcement, notes=notes, error=error,
-                                     wall_limit_hit=wall_hit,
-                                     peak_memory_mb=cgroups.peak_memory_mb() if cgroups is not None else None)
-    _fill_timings(result.timings, events, started)
+    peaks = [attempt.peak_memory_mb for attempt in attempts if attempt.peak_memory_mb is not None]
+    result = ExecutionResult(cells, results, deaths, sandboxed, limits, enforcement, notes=notes, error=error,
+                             wall_limit_hit=last.wall_hit, peak_memory_mb=max(peaks) if peaks else None)
+    _fill_timings(result.timings, attempts[0], last, started)
     return result
 
 
@@ -330,28 +367,17 @@ def _probe_error(error: records.ErrorInfo | None) -> str:
     return f"{error} (at {frames[-1]})" if frames else str(error)
 
 
-def _early_end(exit_status: int | None, job_dir: Path, oom: bool, limits: SandboxLimits) -> str:
-    if oom:
-        return f"the sandbox was killed for using more than {limits.memory_mb} MB of memory"
-    if exit_status == JOIN_CGROUPS_FAILED:
-        return "the sandbox could not join its cgroups"
-    try:
-        tail = (job_dir / "driver.log").read_bytes()[-1500:].decode("utf-8", errors="replace").strip()
-    except OSError:
-        tail = ""
-    detail = f": {tail.splitlines()[-1]}" if tail else ""
-    return f"the sandbox ended early (exit status {exit_status}){detail}"
-
-
-def _fill_timings(timings: records.Timings, events: list[dict], started: float) -> None:
-    driver = records.event_time(events, "driver_started")
-    kernel = records.event_time(events, "kernel_ready")
-    statements = records.event_time(events, "statements_done")
-    probes = records.event_time(events, "probes_done")
+def _fill_timings(timings: records.Timings, first: Attempt, last: Attempt, started: float) -> None:
+    """Sandbox and kernel start from the first attempt; statements and probes from the one that ran last."""
+    driver = records.event_time(first.events, "driver_started")
+    kernel = records.event_time(first.events, "kernel_ready")
     if driver is not None:
-        timings.sandbox_start_s = driver - started
+        timings.sandbox_start_s = driver - first.launched
     if kernel is not None and driver is not None:
         timings.kernel_start_s = kernel - driver
+    kernel = records.event_time(last.events, "kernel_ready")
+    statements = records.event_time(last.events, "statements_done")
+    probes = records.event_time(last.events, "probes_done")
     if statements is not None and kernel is not None:
         timings.statements_s = statements - kernel
     if probes is not None and statements is not None:

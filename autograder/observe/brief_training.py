@@ -77,10 +77,11 @@ class BriefLoader:
 
 
 class Curves:
-    """Scalar results of watched functions, call by call."""
+    """Scalar results of watched functions, call by call; `on_call` runs after each call."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_call=lambda: None) -> None:
         self.values: dict[str, list[float]] = {}
+        self.on_call = on_call
 
     def wrap(self, function, names: list[str]):
         def watched(*args, **kwargs):
@@ -89,8 +90,57 @@ class Curves:
             for name, value in zip(names, results):
                 if isinstance(value, torch.Tensor) and value.numel() == 1:
                     self.values.setdefault(name, []).append(float(value.detach()))
+            self.on_call()
             return result
         return watched
+
+
+class LastFiniteState:
+    """The sampled network's latest state whose parameters are all finite, kept as training goes.
+
+    The textbook objectives `-log D(G(z))` and `-log(1 - D(G(z)))` turn to nan once D saturates
+    to exactly 0 or 1, which the assignment's own formula can reach within the budget. Such a run
+    is judged on the samples of its last finite state, and says when it diverged; a run that
+    diverges before the first look keeps its non-finite samples, and fails.
+    """
+
+    EVERY = 10   # look every 10th call of a watched function (or step)
+
+    def __init__(self, network) -> None:
+        self.network = network
+        self.calls = 0
+        self.saved: list[torch.Tensor] | None = None
+        self.saved_at = 0
+        self.diverged_at: int | None = None
+
+    def tensors(self) -> list[torch.Tensor]:
+        if isinstance(self.network.value, torch.nn.Module):
+            return list(self.network.value.state_dict(keep_vars=True).values())   # buffers too (BatchNorm)
+        return list(self.network.parameters)
+
+    def finite(self) -> bool:
+        return all(bool(torch.isfinite(t.detach()).all()) for t in self.tensors() if t.is_floating_point())
+
+    def look(self) -> None:
+        self.calls += 1
+        if self.diverged_at is not None or self.calls % self.EVERY:
+            return
+        if self.finite():
+            self.saved, self.saved_at = [t.detach().clone() for t in self.tensors()], self.calls
+        else:
+            self.diverged_at = self.calls
+
+    def restore_if_diverged(self) -> dict:
+        """Put the last finite state back when the run ended non-finite; what happened, for the report."""
+        if self.finite():
+            return {}
+        if self.diverged_at is None:
+            self.diverged_at = self.calls
+        if self.saved is not None:
+            with torch.no_grad():
+                for tensor, saved in zip(self.tensors(), self.saved):
+                    tensor.copy_(saved)
+        return {"diverged_after_calls": self.diverged_at, "judged_after_calls": self.saved_at}
 
 
 def training_images(raw: np.ndarray, data: dict) -> torch.Tensor:
@@ -170,7 +220,9 @@ def _run(ns: dict, raw_images: np.ndarray, recipe: dict, specs: list[dict], step
     noise = torch.Generator().manual_seed(seed + 1)
     initial = sample_images(roles[recipe["sample"]["network"]], recipe["sample"], torch.Generator().manual_seed(seed + 2))
 
-    curves = Curves()
+    sampled = next(n for n in networks if n.role == recipe["sample"]["network"])
+    last_finite = LastFiniteState(sampled)
+    curves = Curves(on_call=last_finite.look)
     saved = {name: ns[name] for name in recipe.get("watch", {}) if name in ns}
     for name, names in recipe.get("watch", {}).items():
         if name in ns:
@@ -209,6 +261,7 @@ def _run(ns: dict, raw_images: np.ndarray, recipe: dict, specs: list[dict], step
             else:
                 for _ in range(steps):
                     returned = function(*[resolve(s) for s in args], **{k: resolve(s) for k, s in kwargs.items()})
+                    last_finite.look()
                     for key, value in (returned.items() if isinstance(returned, dict) else ()):
                         try:
                             curves.values.setdefault(str(key), []).append(float(value))
@@ -219,12 +272,14 @@ def _run(ns: dict, raw_images: np.ndarray, recipe: dict, specs: list[dict], step
                 ns.pop(name, None)
             ns.update(saved)
     seconds = time.perf_counter() - start
+    divergence = last_finite.restore_if_diverged()
     return {
         "samples": sample_images(roles[recipe["sample"]["network"]], recipe["sample"], noise),
         "initial_samples": initial,
         "curves": curves.values,
         "seconds": seconds,
         "steps": steps,
+        "divergence": divergence,
     }
 
 
@@ -250,3 +305,4 @@ def brief_training(ns: dict, inputs: dict, outputs: dict, info: dict, recipe: di
     for name, values in run["curves"].items():
         outputs[f"curve.{name}"] = np.asarray(values, dtype=np.float64)
     info["seconds"], info["steps"], info["device"] = run["seconds"], run["steps"], device
+    info.update(run["divergence"])

@@ -15,6 +15,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder.execution import runner
+from autograder.execution.limits import Cgroups, cpu_cgroup_available
 from autograder.execution.probes_protocol import Probe, read_probe_outputs, validate_probes
 from autograder.execution.runner import run_submission
 from autograder.execution.sandbox import SandboxLimits, SandboxSupport, detect_sandbox
@@ -134,26 +135,49 @@ def test_timings_and_enforcement_are_recorded(main_result):
 # ------------------------------------------------------------------ kernel death, wall limit, memory
 
 @needs_sandbox
-def test_a_kernel_that_exits_is_reported_with_its_cell_and_the_rest_is_not_run():
-    result = run_submission(notebook("x = 1", "import os\nos._exit(1)", "y = 2"), probes=[Probe("late", "info['x'] = x")],
-                            limits=FAST)
+def test_a_kernel_that_exits_is_reported_and_the_rest_runs_in_a_fresh_kernel():
+    result = run_submission(notebook("x = 1", "import os\nos._exit(1)", "y = 2"),
+                            probes=[Probe("late", "info['xy'] = [x, y]")], limits=FAST)
     death = result.kernel_death
-    assert death is not None and death.cell == 2 and death.where == "cell 3, line 2"
+    assert death is not None and death.cell == 2 and death.where == "cell 3, line 2" and death.restarted
     assert "exited with status 1" in death.reason
+    assert "left out and the rest ran in a fresh kernel" in result.summary()
     assert record(result, 2, 2).status == "kernel_died"
-    later = record(result, 3, 1)
-    assert later.status == "not_run" and "cell 3, line 2" in later.reason
-    assert result.probes["late"].error.startswith("not run: the kernel died")
+    assert record(result, 3, 1).status == "ok"
+    assert result.probes["late"].info == {"xy": [1, 2]}   # the statements before it were run again
 
 
 @needs_sandbox
-def test_a_probe_that_ignores_the_interrupt_stops_the_kernel_and_says_so():
+def test_restarts_are_bounded_and_then_the_rest_is_not_run():
+    exits = [f"import os\nos._exit({n})" for n in range(1, 5)]
+    result = run_submission(notebook("x = 1", *exits, "y = 2"), probes=[Probe("late", "info['x'] = x")],
+                            limits=SandboxLimits(kernel_restarts=2, wall_s=60))
+    assert [death.where for death in result.kernel_deaths] == ["cell 3, line 2", "cell 4, line 2", "cell 5, line 2"]
+    assert [death.restarted for death in result.kernel_deaths] == [True, True, False]
+    assert record(result, 5, 2).status == "not_run" and record(result, 6, 1).status == "not_run"
+    assert result.probes["late"].error.startswith("not run: the kernel died in cell 5, line 2")
+
+
+@needs_sandbox
+def test_a_probe_that_ignores_the_interrupt_stops_the_kernel_and_the_next_probe_runs():
     source = "import signal\ndef deaf():\n    signal.signal(signal.SIGINT, signal.SIG_IGN)\n    while True:\n        pass"
-    result = run_submission(notebook(source), probes=[Probe("deaf", "deaf()", timeout=1.0), Probe("next", "pass")],
-                            limits=SandboxLimits(interrupt_grace_s=1.0))
+    probes = [Probe("first", "info['n'] = 1"), Probe("deaf", "deaf()", timeout=1.0), Probe("next", "info['n'] = 3")]
+    result = run_submission(notebook(source), probes=probes, limits=SandboxLimits(interrupt_grace_s=1.0))
     assert result.kernel_death is not None and result.kernel_death.probe == "deaf"
     assert "did not stop within 1 s of an interrupt" in result.probes["deaf"].error
-    assert result.probes["next"].error.startswith("not run: the kernel died in probe deaf")
+    assert result.probes["first"].info == {"n": 1} and result.probes["next"].info == {"n": 3}
+
+
+@needs_sandbox
+def test_a_statement_that_kills_the_driver_is_left_out_and_named():
+    source = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"
+    result = run_submission(notebook("x = 1", source, "y = 2"), probes=[Probe("late", "info['xy'] = [x, y]")],
+                            limits=FAST)
+    death = result.kernel_death
+    assert death is not None and death.where == "cell 3, line 2" and death.restarted
+    assert "killed by SIGKILL" in death.reason and "exit status 137" in death.reason
+    assert record(result, 2, 2).status == "kernel_died"
+    assert result.probes["late"].info == {"xy": [1, 2]} and result.error is None
 
 
 @needs_sandbox
@@ -178,11 +202,28 @@ def _cmdline(pid: str) -> str:
 
 
 @pytest.mark.skipif(not (SUPPORT.available and SUPPORT.cgroups), reason="needs the sandbox with writable cgroups")
-def test_memory_limit_kills_the_kernel_and_says_why():
+def test_memory_limit_kills_the_kernel_says_why_and_the_rest_runs():
     source = "import numpy as np\nblocks = []\nfor i in range(100):\n    blocks.append(np.ones(25_000_000))"
     result = run_submission(notebook(source, "after = 1"), limits=SandboxLimits(memory_mb=500, cell_timeout_s=30))
-    assert result.kernel_death is not None and "500 MB" in result.kernel_death.reason
-    assert record(result, 1, 3).status == "kernel_died" and record(result, 2, 1).status == "not_run"
+    assert result.kernel_death is not None
+    assert "memory limit of 500 MB exceeded" in result.kernel_death.reason
+    assert record(result, 1, 3).status == "kernel_died" and record(result, 2, 1).status == "ok"
+
+
+@pytest.mark.skipif(not SUPPORT.cgroups, reason="needs writable cgroups")
+def test_each_run_gets_cgroups_of_its_own_for_memory_processes_and_cpu():
+    groups = Cgroups(SandboxLimits(memory_mb=300, pids=40, cpus=1.5))
+    groups.create()
+    try:
+        wanted = {"memory", "pids"} | ({"cpu"} if cpu_cgroup_available() else set())
+        assert set(groups.folders) == wanted
+        assert (groups.folders["memory"] / "memory.limit_in_bytes").read_text().strip() == str(300 << 20)
+        assert (groups.folders["pids"] / "pids.max").read_text().strip() == "40"
+        if "cpu" in wanted:   # its own group: an equal share of a busy CPU, and the quota asked for
+            assert (groups.folders["cpu"] / "cpu.cfs_quota_us").read_text().strip() == "150000"
+    finally:
+        assert groups.kill_and_remove() == 0
+    assert not any(folder.exists() for folder in groups.folders.values())
 
 
 @needs_sandbox
@@ -276,5 +317,5 @@ def test_output_that_arrives_after_its_statement_is_still_its_own():
         {"event": "statement", "id": second, "status": "ok", "stdout": "b\n", "stderr": "", "dropped_bytes": 0},
         {"event": "late_output", "owner": {"statement": first}, "stream": "stdout", "text": "a\n", "dropped_bytes": 4},
     ]
-    cells = build_records(plans, events, None, "not run")
+    cells = build_records(plans, events, [], "not run")
     assert [(c.statements[0].stdout, c.statements[0].dropped_bytes) for c in cells] == [("a\n", 4), ("b\n", 0)]

@@ -89,3 +89,20 @@ def test_a_wrong_data_folder_is_one_clear_error_before_any_grading(tmp_path, cap
     err = capsys.readouterr().err
     assert "no-mnist-here" in err and "Traceback" not in err
     assert not (tmp_path / "out" / "alice").exists()
+
+
+@pytest.mark.parametrize("output_mb, dropped", [(1, True), (4, False)])
+def test_output_mb_caps_the_printed_output_kept(tmp_path, output_mb, dropped):
+    cells = [nbformat.v4.new_code_cell(f"print('{n}' * 700_000)") for n in range(3)]   # 2.1 MB in all
+    path = _notebook(tmp_path / "chatty.ipynb", cells)
+    out = tmp_path / "out"
+    assert main(["grade", str(path), "--out", str(out), "--no-sandbox", "--train-steps", "0",
+                 "--output-mb", str(output_mb)]) == 0
+    results = json.loads((out / "chatty" / "results.json").read_text())
+    assert ("bytes of printed output were over the limits" in results["output"]) is dropped, results["output"]
+
+
+def test_output_mb_must_be_positive(tmp_path, capsys):
+    path = _notebook(tmp_path / "tiny.ipynb", [nbformat.v4.new_code_cell("x = 1")])
+    assert main(["grade", str(path), "--out", str(tmp_path / "out"), "--output-mb", "0"]) == 2
+    assert "--output-mb" in capsys.readouterr().err

@@ -106,6 +106,41 @@ def test_a_loop_reading_its_loader_from_a_global_gets_it_there():
     assert ns["loader_train"] == "the notebook's own loader"
 
 
+def diverging_namespace(nan_from_step: int) -> dict:
+    """The toy GAN whose generator loss turns to nan from one step on (as log(0) does once D saturates)."""
+    ns = toy_namespace()
+    calls = {"n": 0}
+    healthy = ns["generator_loss"]
+
+    def generator_loss(fake):
+        calls["n"] += 1
+        loss = healthy(fake)
+        return loss * float("nan") if calls["n"] >= nan_from_step else loss
+
+    ns["generator_loss"] = generator_loss
+    return ns
+
+
+def test_a_run_that_diverges_is_judged_on_its_last_finite_state():
+    run = train_briefly(diverging_namespace(nan_from_step=16), IMAGES, RECIPE, steps=30, seed=2)
+    divergence = run["divergence"]
+    assert divergence["judged_after_calls"] < divergence["diverged_after_calls"] <= 2 * 16 + 10
+    assert np.isfinite(run["samples"]).all()
+    # A look after the 2k-th watched call (step k's generator loss) sees G stepped k - 1 times.
+    stepped = divergence["judged_after_calls"] // 2 - 1
+    clean = train_briefly(toy_namespace(), IMAGES, RECIPE, steps=stepped, seed=2)
+    np.testing.assert_array_equal(run["samples"], clean["samples"])
+
+
+def test_a_run_that_is_never_finite_keeps_its_nan_samples():
+    run = train_briefly(diverging_namespace(nan_from_step=1), IMAGES, RECIPE, steps=30, seed=2)
+    assert run["divergence"]["judged_after_calls"] == 0 and np.isnan(run["samples"]).all()
+
+
+def test_a_finite_run_reports_no_divergence():
+    assert train_briefly(toy_namespace(), IMAGES, RECIPE, steps=12, seed=3)["divergence"] == {}
+
+
 class CountingPack:
     """A stand-in pack whose reference namespace is the toy GAN, counting how often it is built."""
 
