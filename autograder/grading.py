@@ -64,7 +64,8 @@ def grade_submission(submission: Submission, pack: Pack, options: GradeOptions,
         gpu=setup.device == "cuda",
     )
     items = [_item_result(item, plan.get(item.id), execution) for item in pack.items]
-    extra = {"hidden_seed": seed, "assignment": pack.id, "sha256": submission.sha256}
+    extra = {"hidden_seed": seed, "assignment": pack.id, "sha256": submission.sha256,
+             "execution": _execution_record(execution)}
     brief = execution.probes.get(BRIEF_PROBE)
     files = _pictures(submission, brief)
     if brief is not None:
@@ -80,6 +81,16 @@ def grade_submission(submission: Submission, pack: Pack, options: GradeOptions,
         extra=extra,
         files=files,
     )
+
+
+def _execution_record(execution: ExecutionResult) -> dict:
+    """How the run was confined and how it went, for results.json: limits as enforced, deaths, peak memory."""
+    record = {"limits": dict(execution.enforcement),
+              "kernel_deaths": [{"where": death.where, "reason": death.reason, "restarted": death.restarted}
+                                for death in execution.kernel_deaths]}
+    if execution.peak_memory_mb is not None:
+        record["peak_memory_mb"] = round(execution.peak_memory_mb, 1)
+    return record
 
 
 def _pictures(submission: Submission, brief: ProbeResult | None) -> dict[str, bytes]:

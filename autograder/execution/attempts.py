@@ -17,7 +17,8 @@ from pathlib import Path
 
 from autograder.execution import records
 from autograder.execution.cells import CellPlan
-from autograder.execution.limits import JOIN_CGROUPS_FAILED, Cgroups, SandboxLimits
+from autograder.execution.cgroups import CgroupsV1, CgroupsV2
+from autograder.execution.limits import JOIN_CGROUPS_FAILED, SandboxLimits
 from autograder.execution.records import KernelDeath
 
 MIN_WALL_FOR_A_RESTART_S = 5.0   # a restart with less left would only be killed at the wall
@@ -55,7 +56,7 @@ class Attempt:
 
 
 def read_attempt(number: int, job_dir: Path, plans: list[CellPlan], limits: SandboxLimits, launched: float,
-                 exit_status: int | None, wall_hit: bool, cgroups: Cgroups | None) -> Attempt:
+                 exit_status: int | None, wall_hit: bool, cgroups: CgroupsV1 | CgroupsV2 | None) -> Attempt:
     """What one launch left in its event log, with the cause of a death put in words."""
     events, damaged = records.read_events(job_dir / "out" / event_log_name(number),
                                           2 * limits.output_total_bytes + (8 << 20))

@@ -3,11 +3,19 @@
 It reads `JOB_DIR/job.json`, starts an IPython kernel with jupyter_client,
 runs the notebook's statements one at a time (a timeout interrupts the
 kernel and the next statement runs), then the grader's probes, and writes
-what happened to its event log (`JOB_DIR/out/execution-N.jsonl`, N the
-attempt): one JSON record per line,
-flushed as it goes, so a run killed at the wall limit still leaves the
-records up to that point. Probes write their arrays and info themselves,
-from inside the kernel (`in_kernel.run_probe`).
+what happened to its event log (`execution-N.jsonl`, N the attempt): one
+JSON record per line, flushed as it goes, so a run killed at the wall
+limit still leaves the records up to that point.
+
+Everything the driver hands back goes through the outbox: a descriptor of
+the grader's output folder, inherited from the grader (`out_fd` in
+job.json), which is not otherwise writable in the sandbox. The driver makes
+itself non-dumpable first, so the kernel, running as the same user, can
+neither open that descriptor through /proc nor trace the driver: the
+kernel cannot forge the event log or write on the grader's disk. A probe
+writes its arrays and info into the kernel's own scratch folder
+(`in_kernel.run_probe`); the driver copies them, size-capped, into the
+outbox.
 
 Output that ipykernel sends after an execution reported idle (it flushes
 from a thread) is still credited to that statement or probe
@@ -39,6 +47,8 @@ from pathlib import Path
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 
+from autograder.execution.probes_protocol import info_filename, outputs_filename
+
 KERNEL_NAME = "gangrade-python"
 IN_KERNEL = "__import__('autograder.execution.in_kernel', fromlist=['_'])"
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -49,11 +59,47 @@ TRACEBACK_CHARS = 4000
 POLL_S = 0.05
 
 
+PR_SET_DUMPABLE = 4
+
+
+def make_undumpable() -> None:
+    """Keep processes of the same user (the kernel) out of /proc/<driver>/fd and away from ptrace."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: there is no sandbox to keep it in either
+        pass
+
+
+class Outbox:
+    """Files handed to the grader, created through the inherited descriptor of its output folder."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def open(self, name: str, mode: str):
+        flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_APPEND if "a" in mode else os.O_TRUNC)
+        return os.fdopen(os.open(name, flags, 0o644, dir_fd=self.fd), mode)
+
+    def take(self, source: Path, name: str, max_bytes: int) -> bool:
+        """Copy a file the kernel wrote into the outbox; False when it is missing or over max_bytes."""
+        try:
+            with open(source, "rb") as handle:
+                data = handle.read(max_bytes + 1)
+        except OSError:
+            return False
+        if len(data) > max_bytes:
+            return False
+        with self.open(name, "wb") as handle:
+            handle.write(data)
+        return True
+
+
 class EventLog:
     """The event log: one flushed JSON object per line."""
 
-    def __init__(self, path: Path):
-        self.handle = open(path, "a", encoding="utf-8")
+    def __init__(self, outbox: Outbox, name: str):
+        self.handle = outbox.open(name, "a")
 
     def write(self, event: str, **fields) -> None:
         self.handle.write(json.dumps({"event": event, "time": time.time(), **fields}) + "\n")
@@ -292,13 +338,16 @@ def fix_cuda_dtype(session: KernelSession, log: EventLog) -> None:
 
 
 def run_job(job_dir: Path) -> int:
+    make_undumpable()
     job = json.loads((job_dir / "job.json").read_text(encoding="utf-8"))
-    out_dir = job_dir / job["out_dir"]
-    log = EventLog(out_dir / job["event_log"])
+    outbox = Outbox(job["out_fd"])
+    log = EventLog(outbox, job["event_log"])
     log.write("driver_started", pid=os.getpid())
     limits = job["limits"]
     budget = OutputBudget(limits["output_per_cell_bytes"], limits["output_total_bytes"])
     tmp_dir = Path(os.environ.get("TMPDIR", "/tmp"))
+    probe_dir = tmp_dir / "gangrade-probes"   # where the kernel leaves probe results for the driver to take
+    probe_dir.mkdir(exist_ok=True)
     work_dir = job_dir / job["work_dir"]
     copy_helpers(job_dir / job["helpers_dir"], work_dir)
     session = None
@@ -324,7 +373,8 @@ def run_job(job_dir: Path) -> int:
         if run_statements(job, session, log, limits["cell_timeout_s"]):
             fix_cuda_dtype(session, log)
             log.write("statements_done")
-            if run_probes(job, session, log, out_dir):
+            mailbox = ProbeMailbox(probe_dir, outbox, limits["probe_output_mb"] << 20)
+            if run_probes(job, job_dir, session, log, mailbox):
                 log.write("probes_done")
                 session.drain_late_output()
     finally:
@@ -358,14 +408,37 @@ def run_statements(job: dict, session: KernelSession, log: EventLog, timeout: fl
     return True
 
 
-def run_probes(job: dict, session: KernelSession, log: EventLog, out_dir: Path) -> bool:
+class ProbeMailbox:
+    """A probe's files: written by the kernel into its scratch folder, taken into the outbox by the driver."""
+
+    def __init__(self, folder: Path, outbox: Outbox, max_bytes: int):
+        self.folder, self.outbox, self.max_bytes = folder, outbox, max_bytes
+
+    def deliver(self, name: str) -> str | None:
+        """Move the probe's arrays and info to the outbox; why not, when they cannot be."""
+        for filename in (outputs_filename(name), info_filename(name)):
+            source = self.folder / filename
+            taken = self.outbox.take(source, filename, self.max_bytes)
+            source.unlink(missing_ok=True)
+            if not taken:
+                return f"its result file {filename} was missing or over {self.max_bytes >> 20} MB"
+        return None
+
+
+def run_probes(job: dict, job_dir: Path, session: KernelSession, log: EventLog, mailbox: ProbeMailbox) -> bool:
     """Run each probe; False when the kernel died on one."""
     for probe in job["probes"]:
         name = probe["name"]
         log.write("probe_started", name=name)
-        inputs = str(out_dir.parent / probe["inputs"])
-        code = f"{IN_KERNEL}.run_probe({name!r}, {probe['code']!r}, {inputs!r}, {str(out_dir)!r}, globals())"
+        inputs = str(job_dir / probe["inputs"])
+        code = (f"{IN_KERNEL}.run_probe({name!r}, {probe['code']!r}, {inputs!r}, {str(mailbox.folder)!r}, "
+                "globals())")
         outcome = session.execute(code, probe["timeout"], f"probe:{name}", f"probe {name}", owner={"probe": name})
+        if outcome.status == "ok":
+            problem = mailbox.deliver(name)
+            if problem:
+                outcome.status = "error"
+                outcome.error = {"type": "ProbeOutputError", "message": problem, "traceback": ""}
         log.write("probe", name=name, **outcome.record())
         if outcome.status in ("died", "hung"):
             log.write("kernel_death", during={"probe": name},

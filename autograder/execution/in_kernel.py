@@ -31,6 +31,7 @@ MAX_INPUT_BYTES = 1 << 30
 def run_probe(name: str, code: str, inputs_path: str, out_dir: str, namespace: dict) -> None:
     """Run a probe's code as a function over the student's namespace and write what it fills in.
 
+    The files go to `out_dir`, the kernel's own scratch folder, from which the driver takes them.
     Exceptions propagate: the driver reads them from the kernel's reply.
     """
     inputs = read_arrays(Path(inputs_path), MAX_INPUT_BYTES)

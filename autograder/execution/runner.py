@@ -11,7 +11,8 @@ The job folder:
     inputs/           probe inputs (.npz, written here)
     helpers/          the submission's helper .py files, copied into work/ by the driver
     work/             the kernel's cwd and HOME (in the sandbox a tmpfs of limits.scratch_mb)
-    out/              execution-N.jsonl (N: the attempt) and the probes' .npz/.json (written in the sandbox)
+    out/              execution-N.jsonl (N: the attempt) and the probes' .npz/.json, written by the
+                      driver through an inherited descriptor (read-only in the sandbox)
     tmp/              TMPDIR when unsandboxed (the sandbox has its own tmpfs /tmp)
     driver.log        the driver's own stdout/stderr (host side)
 """
@@ -38,8 +39,8 @@ from autograder.execution.attempts import (
     read_attempt,
 )
 from autograder.execution.cells import CellPlan, plan_notebook
+from autograder.execution.cgroups import cpu_shared, make_cgroups
 from autograder.execution.limits import (
-    Cgroups,
     SandboxLimits,
     describe_enforcement,
     launcher_prefix,
@@ -122,28 +123,32 @@ def _run(plans: list[CellPlan], helper_files: Mapping[str, str | bytes], probes:
         return _nothing_ran(plans, probes, limits, started, problem, sandbox)
 
     as_root = bool(support and support.as_root)
-    use_cgroups = bool(support and support.cgroups)
-    enforcement = describe_enforcement(limits, use_cgroups=use_cgroups, gpu=gpu, limit_processes=as_root,
+    cgroups = support.cgroups if support else None
+    enforcement = describe_enforcement(limits, cgroups=cgroups, cpu_shared=bool(cgroups) and cpu_shared(cgroups),
+                                       gpu=gpu, limit_processes=as_root,
                                        have_prlimit=shutil.which("prlimit") is not None)
-    launch = _Launcher(support, job_dir, kernel_python, kernel_env, limits, gpu, use_cgroups, as_root, enforcement)
     attempts: list[Attempt] = []
     left_out: set[str] = set()          # statements that killed a kernel
     answered: set[str] = set()          # probes answered (or that killed a kernel) in an earlier attempt
     try:
-        while True:
-            _write_job_file(job_dir, plans, probes, limits, kernel_python, len(attempts), left_out, answered)
-            attempt = launch(len(attempts), plans, limits.wall_s - (time.time() - started))
-            attempts.append(attempt)
-            killer = attempt.killer()
-            wall_left = limits.wall_s - (time.time() - started)
-            if (attempt.wall_hit or killer is None or len(attempts) > limits.kernel_restarts or wall_left < MIN_WALL_FOR_A_RESTART_S):
-                break
-            attempt.death.restarted = True
-            kind, name = killer
-            if kind == "statement":
-                left_out.add(name)
-            else:
-                answered |= attempt.answered_probes() | {name}
+        with _Launcher(support, job_dir, kernel_python, kernel_env, limits, gpu, cgroups, as_root,
+                       enforcement) as launch:
+            while True:
+                _write_job_file(job_dir, plans, probes, limits, kernel_python, launch.out_fd, len(attempts),
+                                left_out, answered)
+                attempt = launch(len(attempts), plans, limits.wall_s - (time.time() - started))
+                attempts.append(attempt)
+                killer = attempt.killer()
+                wall_left = limits.wall_s - (time.time() - started)
+                if (attempt.wall_hit or killer is None or len(attempts) > limits.kernel_restarts
+                        or wall_left < MIN_WALL_FOR_A_RESTART_S):
+                    break
+                attempt.death.restarted = True
+                kind, name = killer
+                if kind == "statement":
+                    left_out.add(name)
+                else:
+                    answered |= attempt.answered_probes() | {name}
     except OSError as exc:  # cgroups, files or the launch itself
         reason = f"the sandbox could not be run: {exc}"
         return _nothing_ran(plans, probes, limits, started, reason, support is not None, enforcement)
@@ -151,22 +156,34 @@ def _run(plans: list[CellPlan], helper_files: Mapping[str, str | bytes], probes:
 
 
 class _Launcher:
-    """Launches one attempt: cgroups made for it, the sandbox (or the bare driver) run, its log read."""
+    """Launches attempts: cgroups made for each, the sandbox (or the bare driver) run, its log read.
+
+    It holds a descriptor of out/ open for the driver, which inherits it: in the sandbox out/ is
+    read-only, so that descriptor is the only way anything is written there (driver.Outbox).
+    """
 
     def __init__(self, support: SandboxSupport | None, job_dir: Path, kernel_python: str,
-                 kernel_env: PythonEnvironment, limits: SandboxLimits, gpu: bool, use_cgroups: bool, as_root: bool,
+                 kernel_env: PythonEnvironment, limits: SandboxLimits, gpu: bool, cgroups: str | None, as_root: bool,
                  enforcement: dict[str, str]):
-        self.support, self.job_dir, self.limits, self.use_cgroups = support, job_dir, limits, use_cgroups
+        self.support, self.job_dir, self.limits, self.cgroups = support, job_dir, limits, cgroups
         self.enforcement = enforcement
         if support is not None:
             self.command, self.environment = _sandboxed_command(support, job_dir, kernel_python, kernel_env,
                                                                 limits, gpu)
         else:
             self.command, self.environment = _unsandboxed_command(job_dir, kernel_python, limits, gpu)
-        self.rlimits = rlimit_arguments(limits, use_cgroups=use_cgroups, gpu=gpu, limit_processes=as_root)
+        self.rlimits = rlimit_arguments(limits, use_cgroups=bool(cgroups), gpu=gpu, limit_processes=as_root)
+        self.out_fd = -1
+
+    def __enter__(self) -> _Launcher:
+        self.out_fd = os.open(self.job_dir / "out", os.O_RDONLY | os.O_DIRECTORY)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        os.close(self.out_fd)
 
     def __call__(self, number: int, plans: list[CellPlan], wall_left: float) -> Attempt:
-        cgroups = Cgroups(self.limits) if self.use_cgroups else None
+        cgroups = make_cgroups(self.cgroups, self.limits) if self.cgroups else None
         launched = time.time()
         try:
             if cgroups is not None:
@@ -174,7 +191,7 @@ class _Launcher:
             if self.support is not None and self.support.as_root:
                 _give_to_sandbox_user(self.job_dir)
             command = launcher_prefix(cgroups.procs_files() if cgroups else [], self.rlimits) + self.command
-            exit_status, wall_hit = _launch(command, self.environment, self.job_dir, wall_left)
+            exit_status, wall_hit = _launch(command, self.environment, self.job_dir, wall_left, self.out_fd)
             return read_attempt(number, self.job_dir, plans, self.limits, launched, exit_status, wall_hit, cgroups)
         finally:
             if cgroups is not None:
@@ -196,7 +213,8 @@ def _sandboxed_command(support: SandboxSupport, job_dir: Path, kernel_python: st
     command = build_bwrap_command(
         bwrap=support.bwrap, command=_driver_command(job_dir), job_dir=job_dir, package_dir=PACKAGE_DIR,
         pythons=[describe_python(sys.executable), kernel_env], environment=environment, hidden_paths=hidden,
-        as_root=support.as_root, tmp_size_mb=limits.memory_mb, scratch_size_mb=limits.scratch_mb, gpu=gpu, setpriv=shutil.which("setpriv") or "setpriv")
+        as_root=support.as_root, tmp_size_mb=limits.memory_mb, scratch_size_mb=limits.scratch_mb, gpu=gpu,
+        setpriv=shutil.which("setpriv") or "setpriv")
     return command, {}
 
 
@@ -242,7 +260,7 @@ def _write_job(job_dir: Path, helper_files: Mapping[str, str | bytes], probes: l
 
 
 def _write_job_file(job_dir: Path, plans: list[CellPlan], probes: list[Probe], limits: SandboxLimits,
-                    kernel_python: str, attempt: int, left_out: set[str], answered: set[str]) -> None:
+                    kernel_python: str, out_fd: int, attempt: int, left_out: set[str], answered: set[str]) -> None:
     """job.json for one attempt: what the driver runs, without what killed an earlier kernel."""
     statements = [
         {"id": s.id, "cell": s.cell, "code": s.padded_code(), "defines": list(s.defines)}
@@ -253,7 +271,7 @@ def _write_job_file(job_dir: Path, plans: list[CellPlan], probes: list[Probe], l
         "kernel_python": kernel_python,
         "work_dir": "work",
         "helpers_dir": "helpers",
-        "out_dir": "out",
+        "out_fd": out_fd,
         "event_log": event_log_name(attempt),
         "statements": statements,
         "probes": [{"name": p.name, "code": p.code, "timeout": p.timeout, "inputs": f"inputs/{inputs_filename(p.name)}"}
@@ -272,7 +290,8 @@ def _give_to_sandbox_user(job_dir: Path) -> None:
                 os.chown(os.path.join(folder, file), UNPRIVILEGED_UID, UNPRIVILEGED_UID)
 
 
-def _launch(command: list[str], env: dict[str, str], job_dir: Path, wall_s: float) -> tuple[int | None, bool]:
+def _launch(command: list[str], env: dict[str, str], job_dir: Path, wall_s: float,
+            out_fd: int) -> tuple[int | None, bool]:
     """Run the command in its own process group; at the wall limit SIGKILL the group.
 
     SIGKILL, because a driver or kernel may handle SIGTERM. Inside the
@@ -281,7 +300,7 @@ def _launch(command: list[str], env: dict[str, str], job_dir: Path, wall_s: floa
     """
     with open(job_dir / "driver.log", "wb") as log:
         process = subprocess.Popen(command, env=env, cwd=job_dir / "work", stdin=subprocess.DEVNULL,
-                                   stdout=log, stderr=log, start_new_session=True)
+                                   stdout=log, stderr=log, start_new_session=True, pass_fds=(out_fd,))
         try:
             return process.wait(timeout=max(wall_s, 0.1)), False
         except subprocess.TimeoutExpired:

@@ -3,8 +3,8 @@
 bwrap shows the sandbox only the paths bound into it: the system's /usr,
 the Python environments of the driver and the kernel (read-only), a
 read-only copy of the `autograder` package at /opt/gangrade/autograder, and
-the job folder (read-only, except `out/`, and `work/`, which is a size-capped
-tmpfs of its own). The repository
+the job folder (read-only, but for `work/`, which is a size-capped tmpfs of
+its own; the driver writes `out/` through a descriptor it inherits). The repository
 is not bound: `reference/`, `grading_fixtures/` and the packs' hidden checks
 stay out of reach, and where a bound Python environment holds the
 `reference` package (a non-editable install) that folder is covered with an
@@ -28,7 +28,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.execution.limits import SandboxLimits, cgroup_v1_writable
+from autograder.execution.cgroups import cgroup_version
+from autograder.execution.limits import SandboxLimits
 
 __all__ = ["SandboxLimits", "SandboxSupport", "PythonEnvironment", "detect_sandbox", "require_sandbox",
            "describe_python", "build_bwrap_command", "kernel_environment"]
@@ -50,7 +51,7 @@ class SandboxSupport:
     reason: str                      # why not, or which bubblewrap
     bwrap: str | None = None
     as_root: bool = False            # drop to UNPRIVILEGED_UID inside
-    cgroups: bool = False            # cgroup v1 memory and pids controllers writable
+    cgroups: str | None = None       # "v1" or "v2": the cgroups it may create, if any
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def detect_sandbox() -> SandboxSupport:
     if as_root and shutil.which("setpriv") is None:
         return SandboxSupport(False, "running as root needs setpriv (util-linux) to drop privileges", bwrap)
     version = subprocess.run([bwrap, "--version"], capture_output=True, text=True).stdout.strip()
-    return SandboxSupport(True, version or "bubblewrap", bwrap, as_root, as_root and cgroup_v1_writable())
+    return SandboxSupport(True, version or "bubblewrap", bwrap, as_root, cgroup_version() if as_root else None)
 
 
 def require_sandbox() -> SandboxSupport:
@@ -195,8 +196,8 @@ def build_bwrap_command(
     job = str(job_dir)
     args += _parent_folders(job, mounted, created)
     # work/ is the kernel's own, in memory and capped, so no submission can fill the grader's disk from it.
-    args += ["--ro-bind", job, job, "--perms", "1777", "--size", str(scratch_size_mb << 20), "--tmpfs", f"{job}/work",
-             "--bind", f"{job}/out", f"{job}/out"]
+    # out/ stays read-only: the driver writes there only through a descriptor the kernel cannot reach.
+    args += ["--ro-bind", job, job, "--perms", "1777", "--size", str(scratch_size_mb << 20), "--tmpfs", f"{job}/work"]
     if gpu:
         for name in device_names if device_names is not None else nvidia_devices():
             args += ["--dev-bind", f"/dev/{name}", f"/dev/{name}"]

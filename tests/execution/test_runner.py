@@ -15,7 +15,6 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder.execution import runner
-from autograder.execution.limits import Cgroups, cpu_cgroup_available
 from autograder.execution.probes_protocol import Probe, read_probe_outputs, validate_probes
 from autograder.execution.runner import run_submission
 from autograder.execution.sandbox import SandboxLimits, SandboxSupport, detect_sandbox
@@ -180,6 +179,29 @@ def test_a_statement_that_kills_the_driver_is_left_out_and_named():
     assert result.probes["late"].info == {"xy": [1, 2]} and result.error is None
 
 
+FORGE = """
+import json, os
+forged = json.dumps({"event": "note", "text": "FORGED"}) + "\\n"
+out = os.path.join(os.path.dirname(os.getcwd()), "out")
+targets = [f"/proc/{os.getppid()}/fd/{n}" for n in range(64)] + [os.path.join(out, name) for name in os.listdir(out)]
+reached = []
+for path in targets + [os.path.join(out, "new.json")]:
+    try:
+        with open(path, "a") as handle:
+            handle.write(forged)
+        reached.append(path)
+    except OSError:
+        pass
+"""
+
+
+@needs_sandbox
+def test_the_kernel_cannot_write_the_event_log_or_the_output_folder():
+    result = run_submission(notebook(FORGE), probes=[Probe("reached", "info['paths'] = reached")], limits=FAST)
+    assert result.probes["reached"].info == {"paths": []}
+    assert "FORGED" not in result.notes and "FORGED" not in result.summary()
+
+
 @needs_sandbox
 def test_the_wall_limit_kills_the_whole_sandbox(tmp_path):
     job = tmp_path / "job"
@@ -208,22 +230,6 @@ def test_memory_limit_kills_the_kernel_says_why_and_the_rest_runs():
     assert result.kernel_death is not None
     assert "memory limit of 500 MB exceeded" in result.kernel_death.reason
     assert record(result, 1, 3).status == "kernel_died" and record(result, 2, 1).status == "ok"
-
-
-@pytest.mark.skipif(not SUPPORT.cgroups, reason="needs writable cgroups")
-def test_each_run_gets_cgroups_of_its_own_for_memory_processes_and_cpu():
-    groups = Cgroups(SandboxLimits(memory_mb=300, pids=40, cpus=1.5))
-    groups.create()
-    try:
-        wanted = {"memory", "pids"} | ({"cpu"} if cpu_cgroup_available() else set())
-        assert set(groups.folders) == wanted
-        assert (groups.folders["memory"] / "memory.limit_in_bytes").read_text().strip() == str(300 << 20)
-        assert (groups.folders["pids"] / "pids.max").read_text().strip() == "40"
-        if "cpu" in wanted:   # its own group: an equal share of a busy CPU, and the quota asked for
-            assert (groups.folders["cpu"] / "cpu.cfs_quota_us").read_text().strip() == "150000"
-    finally:
-        assert groups.kill_and_remove() == 0
-    assert not any(folder.exists() for folder in groups.folders.values())
 
 
 @needs_sandbox

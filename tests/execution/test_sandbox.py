@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.execution.limits import Cgroups, SandboxLimits, cgroup_v1_writable, describe_enforcement, rlimit_arguments
+from autograder.execution.cgroups import cgroup_version, cpu_shared, make_cgroups
+from autograder.execution.limits import SandboxLimits, describe_enforcement, rlimit_arguments
 from autograder.execution.runner import HIDDEN_PROJECT_PARTS, PACKAGE_DIR
 from autograder.execution.sandbox import (
     SANDBOX_PACKAGE_ROOT,
@@ -63,11 +64,11 @@ def test_binds_leave_out_the_repository(tmp_path):
     assert (str(PACKAGE_DIR), f"{SANDBOX_PACKAGE_ROOT}/autograder") in mounts(command, "--ro-bind")
 
 
-def test_job_is_read_only_except_out_and_a_capped_scratch_work_folder(tmp_path):
+def test_job_is_read_only_but_for_a_capped_scratch_work_folder(tmp_path):
     job = make_job(tmp_path)
     command = command_for(job, as_root=False)
     assert (str(job), str(job)) in mounts(command, "--ro-bind")
-    assert set(mounts(command, "--bind")) == {(f"{job}/out", f"{job}/out")}
+    assert mounts(command, "--bind") == []   # out/ too: the driver writes it through a descriptor
     work = command.index(f"{job}/work")
     assert command[work - 1] == "--tmpfs" and command[work - 3: work - 1] == ["--size", str(1024 << 20)]
     assert command[command.index("--chdir") + 1] == f"{job}/work"
@@ -126,21 +127,36 @@ def test_rlimits_cover_what_cgroups_do_not():
     assert f"--as={1000 << 20}" in without and "--nproc=50" in without
     # CUDA reserves far more address space than it uses: no RLIMIT_AS with a GPU
     assert not any(a.startswith("--as=") for a in rlimit_arguments(limits, use_cgroups=False, gpu=True, limit_processes=False))
-    words = describe_enforcement(limits, use_cgroups=False, gpu=False, limit_processes=False, have_prlimit=True)
-    assert words["memory"].startswith("RLIMIT_AS") and words["pids"] == "not limited"
+    words = describe_enforcement(limits, cgroups=None, cpu_shared=False, gpu=False, limit_processes=False,
+                                 have_prlimit=True)
+    assert words["memory"].startswith("RLIMIT_AS") and words["pids"] == "not limited" and words["cpu"] == "not limited"
+    words = describe_enforcement(limits, cgroups="v2", cpu_shared=True, gpu=True, limit_processes=True,
+                                 have_prlimit=True)
+    assert words["memory"] == "cgroup v2: 1000 MB for the whole sandbox" and "equal share" in words["cpu"]
 
 
-@pytest.mark.skipif(not cgroup_v1_writable(), reason="cgroup v1 memory/pids controllers are not writable here")
+@pytest.mark.skipif(cgroup_version() is None, reason="no cgroups this process may create here")
 def test_cgroups_are_created_with_the_limits_and_removed():
-    cgroups = Cgroups(SandboxLimits(memory_mb=300, pids=40))
+    version = cgroup_version()
+    cgroups = make_cgroups(version, SandboxLimits(memory_mb=300, pids=40, cpus=1.5))
     cgroups.create()
     try:
-        memory, pids = cgroups.folders["memory"], cgroups.folders["pids"]
-        assert int((memory / "memory.limit_in_bytes").read_text()) == 300 << 20
+        folders = cgroups.folders
+        if version == "v1":
+            assert set(folders) == {"memory", "pids"} | ({"cpu"} if cpu_shared("v1") else set())
+            memory, pids, cpu = folders["memory"], folders["pids"], folders.get("cpu")
+            assert int((memory / "memory.limit_in_bytes").read_text()) == 300 << 20
+            quota = cpu and (cpu / "cpu.cfs_quota_us").read_text().strip()
+        else:
+            memory = pids = cpu = folders["unified"]
+            assert int((memory / "memory.max").read_text()) == 300 << 20
+            quota = cpu_shared("v2") and (cpu / "cpu.max").read_text().split()[0]
         assert int((pids / "pids.max").read_text()) == 40
+        assert quota in ("150000", None, False)   # its own cpu group, with the quota asked for
+        assert cgroups.oom_killed() is False
     finally:
         assert cgroups.kill_and_remove() == 0
-    assert not memory.exists() and not pids.exists()
+    assert not any(folder.exists() for folder in folders.values())
 
 
 PROBE_SCRIPT = """
@@ -193,11 +209,35 @@ def test_inside_the_sandbox(tmp_path):
     assert report["import_reference"] in ("ModuleNotFoundError", "ImportError")
     assert report["read_reference"] in ("FileNotFoundError", "PermissionError")
     writes = report["writes"]
-    assert writes[f"{job}/work/ok.txt"] == writes[f"{job}/out/ok.txt"] == "written"
-    assert all(writes[path] != "written" for path in targets[2:]), writes
+    assert writes[f"{job}/work/ok.txt"] == "written"
+    assert all(writes[path] != "written" for path in targets[1:]), writes
     assert report["tcp"] != "connected"
     assert report["uid"] != 0
     assert report["home"] == f"{job}/work"
     assert report["autograder"].startswith(SANDBOX_PACKAGE_ROOT)
     assert not (PROJECT_ROOT / "pwned.txt").exists() and reference_file.is_file()
-    assert (job / "out" / "ok.txt").exists() and not (job / "work" / "ok.txt").exists()  # work/ is the sandbox's own
+    assert not (job / "out" / "ok.txt").exists() and not (job / "work" / "ok.txt").exists()  # work/ is the sandbox's own
+
+
+def test_a_v2_group_enables_the_controllers_it_needs_and_refuses_a_tree_without_them(tmp_path, monkeypatch):
+    # A stand-in for /sys/fs/cgroup: plain files where the kernel would show its interface files.
+    from autograder.execution import cgroups as cgroups_module
+
+    monkeypatch.setattr(cgroups_module, "CGROUP_ROOT", tmp_path)
+    (tmp_path / "cgroup.controllers").write_text("cpuset cpu io memory pids\n")
+    (tmp_path / "cgroup.subtree_control").write_text("memory\n")
+    group = make_cgroups("v2", SandboxLimits(memory_mb=300, pids=40), name="gangrade-test")
+    group.create()
+    assert (tmp_path / "cgroup.subtree_control").read_text() == "+pids +cpu"
+    folder = group.folders["unified"]
+    assert (folder / "memory.max").read_text() == str(300 << 20) and (folder / "pids.max").read_text() == "40"
+    assert group.procs_files() == [str(folder / "cgroup.procs")]
+    (folder / "memory.events").write_text("low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n")
+    assert group.oom_killed()
+    for child in folder.iterdir():   # the kernel removes interface files with the group; the stand-in cannot
+        child.unlink()
+    assert group.kill_and_remove() == 0 and not folder.exists()
+
+    (tmp_path / "cgroup.controllers").write_text("cpu io\n")
+    with pytest.raises(OSError, match="without memory or pids"):
+        make_cgroups("v2", SandboxLimits(), name="gangrade-other").create()

@@ -160,3 +160,15 @@ def test_broken_files_are_not_graded_and_say_why(batch, name, reason):
     results = _results(batch, name)
     assert results["score"] == 0 and not results["extra_data"]["gangrade"]["graded"]
     assert reason in results["output"], results["output"]
+
+
+def test_results_record_how_the_limits_were_enforced_and_where_the_kernel_died(batch):
+    execution = _results(batch, "allocate_past_the_memory_limit")["extra_data"]["gangrade"]["execution"]
+    assert set(execution["limits"]) >= {"memory", "pids", "cpu", "file_size", "statement", "wall"}
+    if not detect_sandbox().cgroups:   # per-process RLIMIT_AS: the allocation raises MemoryError instead
+        assert execution["limits"]["memory"].startswith("RLIMIT_AS")
+        return
+    assert execution["limits"]["memory"].startswith("cgroup")
+    [death] = execution["kernel_deaths"]
+    assert death["where"].startswith("cell ") and "memory limit" in death["reason"] and death["restarted"] is True
+    assert _results(batch, "correct_1")["extra_data"]["gangrade"]["execution"]["kernel_deaths"] == []
