@@ -4,9 +4,11 @@
 
 `run_submission` runs a notebook's definitions (not its training or plots;
 see `cells`) in a Jupyter kernel inside a bubblewrap sandbox (`sandbox`,
-`limits`), then the grader's probes in that kernel (`probes_protocol`,
-`in_kernel`), driven from inside the sandbox by `driver`, and returns an
-`ExecutionResult` (`records`) of plain arrays, JSON and statuses.
+`limits`, `cgroups`), then the grader's probes in that kernel
+(`probes_protocol`, `in_kernel`), driven from inside the sandbox by `driver`
+(`kernel_session`), and returns an `ExecutionResult` (`records`) of plain
+arrays, JSON and statuses. A kernel that dies is restarted without what
+killed it (`attempts`).
 """
 from __future__ import annotations
 
