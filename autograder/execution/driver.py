@@ -68,8 +68,8 @@ class Outbox:
 
     def take(self, source: Path, name: str, max_bytes: int) -> bool:
         """Copy a file the kernel wrote into the outbox; False when it is missing or over max_bytes."""
-        try:
-            with open(source, "rb") as handle:
+        try:   # not through a link the kernel planted
+            with os.fdopen(os.open(source, os.O_RDONLY | os.O_NOFOLLOW), "rb") as handle:
                 data = handle.read(max_bytes + 1)
         except OSError:
             return False

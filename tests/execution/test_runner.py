@@ -325,3 +325,23 @@ def test_output_that_arrives_after_its_statement_is_still_its_own():
     ]
     cells = build_records(plans, events, [], "not run")
     assert [(c.statements[0].stdout, c.statements[0].dropped_bytes) for c in cells] == [("a\n", 4), ("b\n", 0)]
+
+
+def test_the_outbox_takes_plain_files_only_and_caps_their_size(tmp_path):
+    from autograder.execution.driver import Outbox
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "result.npz").write_bytes(b"x" * 100)
+    (tmp_path / "secret").write_bytes(b"not for the outbox")
+    (tmp_path / "link.npz").symlink_to(tmp_path / "secret")
+    fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        outbox = Outbox(fd)
+        assert outbox.take(tmp_path / "result.npz", "probe-a.npz", max_bytes=100)
+        assert not outbox.take(tmp_path / "result.npz", "probe-b.npz", max_bytes=99)
+        assert not outbox.take(tmp_path / "link.npz", "probe-c.npz", max_bytes=100)
+        assert not outbox.take(tmp_path / "missing.npz", "probe-d.npz", max_bytes=100)
+    finally:
+        os.close(fd)
+    assert sorted(p.name for p in out.iterdir()) == ["probe-a.npz"]
