@@ -20,10 +20,9 @@ import time
 import uuid
 from pathlib import Path
 
-from autograder.execution.limits import SandboxLimits
+from autograder.execution.limits import MB, SandboxLimits
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
-MB = 1 << 20
 CPU_PERIOD_US = 100_000
 V2_CONTROLLERS = ("memory", "pids")
 

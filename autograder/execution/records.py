@@ -235,22 +235,20 @@ def find_death(events: list[dict], plans: list[CellPlan]) -> KernelDeath | None:
         return None
     during = event.get("during") if isinstance(event.get("during"), dict) else {}
     reason, detail = text_field(event, "reason") or "the kernel died", text_field(event, "detail")[-4000:]
-    statement = _statement_by_id(plans, during.get("statement"))
-    if statement is not None:
-        return KernelDeath(reason, statement.where(), cell=statement.cell, detail=detail, statement=statement.id)
-    probe = during.get("probe")
-    if isinstance(probe, str):
-        return KernelDeath(reason, f"probe {probe}", probe=probe, detail=detail)
+    if _statement_by_id(plans, during.get("statement")) is not None:
+        return death_in(plans, ("statement", during["statement"]), reason, detail)
+    if isinstance(during.get("probe"), str):
+        return death_in(plans, ("probe", during["probe"]), reason, detail)
     return KernelDeath(reason, "kernel start", detail=detail)
 
 
-def death_in(plans: list[CellPlan], running: tuple[str, str], reason: str) -> KernelDeath:
-    """The death of a run that ended with no word from the driver, while `running` ran."""
+def death_in(plans: list[CellPlan], running: tuple[str, str], reason: str, detail: str = "") -> KernelDeath:
+    """The kernel's death while `running` ("statement", id) or ("probe", name) ran."""
     kind, name = running
     statement = _statement_by_id(plans, name) if kind == "statement" else None
     if statement is not None:
-        return KernelDeath(reason, statement.where(), cell=statement.cell, statement=statement.id)
-    return KernelDeath(reason, f"probe {name}", probe=name)
+        return KernelDeath(reason, statement.where(), cell=statement.cell, detail=detail, statement=statement.id)
+    return KernelDeath(reason, f"probe {name}", probe=name, detail=detail)
 
 
 def _statement_by_id(plans: list[CellPlan], statement_id) -> Statement | None:

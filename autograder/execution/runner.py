@@ -337,8 +337,6 @@ def _collect(plans: list[CellPlan], probes: list[Probe], limits: SandboxLimits, 
     for probe in probes:
         if pending == ("probe", probe.name):
             results[probe.name] = ProbeResult(probe.name, error=f"was running when {error}")
-        elif probe.name in killed_by and probe.name not in probe_events:   # the sandbox ended while it ran
-            results[probe.name] = ProbeResult(probe.name, error=f"kernel died: {killed_by[probe.name].reason}")
         else:
             late_stdout = "".join(text for stream, text, _ in records.late_output(events, "probe", probe.name)
                                   if stream == "stdout")
@@ -360,8 +358,8 @@ def _collect(plans: list[CellPlan], probes: list[Probe], limits: SandboxLimits, 
 
 def _probe_result(probe: Probe, event: dict | None, late_stdout: str, out_dir: Path, limits: SandboxLimits,
                   death: records.KernelDeath | None, not_run: str) -> ProbeResult:
-    if event is None:
-        return ProbeResult(probe.name, error=not_run)
+    if event is None:   # not run; or the whole sandbox ended while it ran (`death`), leaving no record
+        return ProbeResult(probe.name, error=f"kernel died: {death.reason}" if death else not_run)
     stdout, seconds = records.text_field(event, "stdout") + late_stdout, records.number_field(event, "seconds")
     status = event.get("status")
     if status == "ok":

@@ -179,6 +179,16 @@ def test_a_statement_that_kills_the_driver_is_left_out_and_named():
     assert result.probes["late"].info == {"xy": [1, 2]} and result.error is None
 
 
+@needs_sandbox
+def test_a_probe_that_kills_the_driver_says_so_and_the_next_probe_runs():
+    source = "import os, signal\ndef betray():\n    os.kill(os.getppid(), signal.SIGKILL)"
+    probes = [Probe("betray", "betray()"), Probe("next", "info['n'] = 2")]
+    result = run_submission(notebook(source), probes=probes, limits=FAST)
+    assert result.kernel_death is not None and result.kernel_death.probe == "betray"
+    assert result.probes["betray"].error.startswith("kernel died: the sandbox ended early (exit status 137)")
+    assert result.probes["next"].info == {"n": 2}
+
+
 FORGE = """
 import json, os
 forged = json.dumps({"event": "note", "text": "FORGED"}) + "\\n"
