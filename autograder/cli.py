@@ -185,6 +185,7 @@ def run_report(args: argparse.Namespace) -> int:
 def run_check(args: argparse.Namespace) -> int:
     """Public checks only: needs the committed fixtures, never the reference."""
     from autograder.checks.plan import grade_item, plan_probes
+    from autograder.execution.environment import did_not_run_on_grader
     from autograder.execution.runner import run_submission
     from autograder.execution.sandbox import detect_sandbox
     from autograder.public import public_plan
@@ -198,8 +199,13 @@ def run_check(args: argparse.Namespace) -> int:
     plan = public_plan(pack)
     sandboxed = detect_sandbox().available  # your own code on your own machine: the sandbox is a courtesy here
     execution = run_submission(submission.notebook, submission.helper_files, skip_calls=pack.skip_calls,
-                               probes=plan_probes(plan), sandbox=sandboxed)
+                               probes=plan_probes(plan), sandbox=sandboxed, datasets=(pack.data,))
     print(f"{args.notebook}: public checks of {pack.id}")
+    not_run, _ = did_not_run_on_grader(execution, list(submission.helper_files))
+    if not_run:
+        print(f"  did not run here ({len(not_run)}; this costs nothing by itself):")
+        for entry in not_run:
+            print(f"      {entry.describe()}")
     for item in pack.items:
         if item.id not in plan:
             print(f"  {item.id:<20} not checked here (graded with hidden checks or brief training)")

@@ -15,6 +15,7 @@ import numpy as np
 
 from autograder.checks.brief import PROBE_NAME as BRIEF_PROBE
 from autograder.checks.plan import CheckGroup, grade_item, plan_probes
+from autograder.execution.environment import NotRunOnGrader, did_not_run_on_grader
 from autograder.execution.limits import SandboxLimits
 from autograder.execution.probes_protocol import ProbeResult
 from autograder.execution.records import ExecutionResult
@@ -27,6 +28,7 @@ from autograder.training_setup import BriefTrainingSetup, TrainingOptions
 
 NO_CHECKS = "not graded: the pack's checks.py has no checks for this item"
 MAX_REPORTED_ERRORS = 5
+MAX_RECORDED_NOT_RUN = 100
 
 
 @dataclass(frozen=True)
@@ -62,10 +64,12 @@ def grade_submission(submission: Submission, pack: Pack, options: GradeOptions,
         kernel_python=options.kernel_python,
         sandbox=options.sandbox,
         gpu=setup.device == "cuda",
+        datasets=(pack.data,),
     )
     items = [_item_result(item, plan.get(item.id), execution) for item in pack.items]
+    not_run, machine_failures = did_not_run_on_grader(execution, list(submission.helper_files))
     extra = {"hidden_seed": seed, "assignment": pack.id, "sha256": submission.sha256,
-             "execution": _execution_record(execution)}
+             "execution": _execution_record(execution, not_run)}
     brief = execution.probes.get(BRIEF_PROBE)
     files = _pictures(submission, brief)
     if brief is not None:
@@ -75,7 +79,7 @@ def grade_submission(submission: Submission, pack: Pack, options: GradeOptions,
     return GradeResult(
         submission_id=submission.id,
         items=items,
-        output=_overall_output(execution),
+        output=_overall_output(execution, not_run, machine_failures),
         execution_time=round(time.perf_counter() - started, 2),
         sandboxed=execution.sandboxed,
         extra=extra,
@@ -83,11 +87,15 @@ def grade_submission(submission: Submission, pack: Pack, options: GradeOptions,
     )
 
 
-def _execution_record(execution: ExecutionResult) -> dict:
-    """How the run was confined and how it went, for results.json: limits as enforced, deaths, peak memory."""
+def _execution_record(execution: ExecutionResult, not_run: list[NotRunOnGrader]) -> dict:
+    """How the run was confined and how it went, for results.json: limits as enforced, deaths, peak memory,
+    the failing statements of the submission's modules, what did not run on the grading machine."""
     record = {"limits": dict(execution.enforcement),
               "kernel_deaths": [{"where": death.where, "reason": death.reason, "restarted": death.restarted}
-                                for death in execution.kernel_deaths]}
+                                for death in execution.kernel_deaths],
+              "module_statements": [{"where": r.statement.where(), "status": r.status, "error": str(r.error)}
+                                    for r in execution.modules[:MAX_RECORDED_NOT_RUN]],
+              "did_not_run_on_grader": [entry.as_dict() for entry in not_run[:MAX_RECORDED_NOT_RUN]]}
     if execution.peak_memory_mb is not None:
         record["peak_memory_mb"] = round(execution.peak_memory_mb, 1)
     return record
@@ -115,13 +123,21 @@ def _item_result(item: RubricItem, groups: list[CheckGroup] | None, execution: E
     return ItemResult(item.id, verdict.points, item.points, "passed" if verdict.passed else "failed", verdict.message())
 
 
-def _overall_output(execution: ExecutionResult) -> str:
-    """How the notebook ran, and the statements of it that raised (a student's first clue)."""
+def _overall_output(execution: ExecutionResult, not_run: list[NotRunOnGrader], machine_failures: set[str]) -> str:
+    """How the notebook ran; the statements of it and of its modules that raised (a student's first clue);
+    then what did not run on the grading machine, which costs nothing by itself."""
     lines = [execution.summary()]
-    raised = [record for record in execution.statements() if record.status in ("error", "timeout", "syntax_error")]
+    raised = [record for record in [*execution.modules, *execution.statements()]
+              if record.status in ("error", "timeout", "syntax_error") and record.statement.id not in machine_failures]
     for record in raised[:MAX_REPORTED_ERRORS]:
-        problem = record.reason or (f"{record.error.type}: {record.error.message}" if record.error else record.status)
+        problem = record.reason or (str(record.error) if record.error else record.status)
         lines.append(f"{record.statement.where()}: {problem}")
     if len(raised) > MAX_REPORTED_ERRORS:
         lines.append(f"... and {len(raised) - MAX_REPORTED_ERRORS} more statements that failed")
+    if not_run:
+        lines.append(f"Did not run on the grader ({len(not_run)}; this costs nothing by itself, only what depends "
+                     "on it can fail):")
+        lines += [f"  {entry.describe()}" for entry in not_run[:MAX_REPORTED_ERRORS]]
+        if len(not_run) > MAX_REPORTED_ERRORS:
+            lines.append(f"  ... and {len(not_run) - MAX_REPORTED_ERRORS} more, listed on the feedback page")
     return "\n".join(lines)

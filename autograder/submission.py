@@ -163,13 +163,14 @@ def _load_folder(folder: Path) -> Submission:
     data = _read_file(target, MAX_NOTEBOOK_BYTES, "a notebook")
     notebook = parse_notebook(data, target)
     # The same limits as a zip: a folder is read by the same grader.
-    modules = [f for f in files if f.suffix == MODULE and target.parent in f.parents]
+    modules = [f for f in files if f.suffix == MODULE]
     if len(modules) > MAX_ZIP_MEMBERS:
         raise SubmissionError(folder, f"the folder holds {len(modules):,} .py files; the limit is {MAX_ZIP_MEMBERS:,} files")
+    places = helper_places(PurePosixPath(target.relative_to(folder).as_posix()),
+                           [(PurePosixPath(f.relative_to(folder).as_posix()), f) for f in modules])
     helpers: dict[str, bytes] = {}
     total = 0
-    for module in modules:
-        name = module.relative_to(target.parent).as_posix()
+    for name, (_, module) in places.items():
         if module.is_symlink():
             raise SubmissionError(folder, f"{name} is a symbolic link; refusing to follow it")
         helpers[name] = _read_file(module, MAX_ZIP_BYTES, "a helper file")
@@ -226,17 +227,25 @@ def _load_zip(path: Path) -> Submission:
         notebook_bytes = _read_member(path, archive, notebook_name, notebook_member)
         notebook = parse_notebook(notebook_bytes, path, label)
 
-        # Helpers are imported relative to the notebook's folder, so only those at or below it count.
-        root = notebook_name.parent.parts
         helpers: dict[str, bytes] = {}
-        for name, member in wanted:
-            if name.suffix != MODULE or name.parts[: len(root)] != root:
-                continue
-            relative = PurePosixPath(*name.parts[len(root):]).as_posix()
-            if relative in helpers:
-                raise SubmissionError(path, f"the zip holds {name.as_posix()} twice")
+        modules = [(name, member) for name, member in wanted if name.suffix == MODULE]
+        for relative, (name, member) in helper_places(notebook_name, modules).items():
             helpers[relative] = _read_member(path, archive, name, member)
     return _make_submission(path, notebook_bytes, notebook, helpers)
+
+
+def helper_places(notebook: PurePosixPath, modules: list[tuple[PurePosixPath, object]]) -> dict[str, tuple]:
+    """Where each .py file goes in the kernel's folder, which is the notebook's folder.
+
+    Files at or below the notebook's folder keep their place relative to it. The others keep their
+    place relative to the zip's root (a notebook in `assignment3/` beside `cs231n/` at the root is
+    run as if from the root), unless a file of the notebook's folder already holds that place.
+    """
+    root = notebook.parent.parts
+    beside = {PurePosixPath(*name.parts[len(root):]).as_posix(): (name, item)
+              for name, item in modules if name.parts[: len(root)] == root}
+    elsewhere = {name.as_posix(): (name, item) for name, item in modules if name.parts[: len(root)] != root}
+    return {**{k: v for k, v in elsewhere.items() if k not in beside}, **beside}
 
 
 def _member_name(path: Path, member: zipfile.ZipInfo) -> PurePosixPath:

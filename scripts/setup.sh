@@ -4,9 +4,9 @@
 #
 # Environment:
 #   PYTHON                 interpreter to build the venv from (default python3)
-#   GANGRADE_TORCH_INDEX   a pip index URL for torch (e.g. PyTorch's CPU-only
-#                          index on a machine without a GPU and without a local
-#                          CPU wheel); by default pip picks torch==2.13.0 itself.
+#   GANGRADE_TORCH_INDEX   a pip index URL for torch and torchvision (e.g. PyTorch's
+#                          CPU-only index on a machine without a GPU and without a
+#                          local CPU wheel); by default pip picks torch==2.13.0 itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,9 +43,12 @@ echo "setting up $venv (first run, or dependencies changed)..." >&2
 
 # torch before anything that depends on it: a range that an installed torch
 # satisfies pulls nothing more, so no multi-GB CUDA wheel lands on a CPU box.
+# torchvision comes with it (the student's kernel imports it), from the same index: its build must
+# match torch's. Beside a CPU torch, PyPI's x86_64 torchvision cannot load its C++ operators; the
+# kernel then still imports its datasets, transforms and utils (autograder/execution/kernel_offline.py).
 if ! "$python" -c "import torch" 2>/dev/null; then
-  "$python" -m pip install --quiet --disable-pip-version-check torch==2.13.0 \
+  "$python" -m pip install --quiet --disable-pip-version-check torch==2.13.0 torchvision==0.28.0 \
     ${GANGRADE_TORCH_INDEX:+--index-url "$GANGRADE_TORCH_INDEX"}
 fi
-"$python" -m pip install --quiet --disable-pip-version-check -c requirements/pins.txt -e ".[test]"
+"$python" -m pip install --quiet --disable-pip-version-check -c requirements/pins.txt -e ".[test,kernel]"
 echo "$want" > "$venv/.gangrade-setup"

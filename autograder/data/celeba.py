@@ -100,7 +100,7 @@ def _random_colour(rng: np.random.Generator, low: int, high: int) -> tuple[int, 
     return tuple(int(value) for value in rng.integers(low, high, size=3))
 
 
-def _draw_face(rng: np.random.Generator, canvas: int) -> Image.Image:
+def draw_face(rng: np.random.Generator, canvas: int) -> Image.Image:
     """One face-like picture on a `canvas`-pixel square: background, hair, face, eyes, mouth."""
     top, bottom = _random_colour(rng, 0, 256), _random_colour(rng, 0, 256)
     # A vertical gradient background between two random colours.
@@ -153,6 +153,6 @@ def generated_faces(n: int = GENERATED_COUNT, size: int = 64, seed: int = 0) -> 
     rng = np.random.default_rng(seed)
     pixels = np.empty((n, size, size, 3), dtype=np.uint8)
     for index in range(n):
-        face = _draw_face(rng, canvas=2 * size)
+        face = draw_face(rng, canvas=2 * size)
         pixels[index] = np.asarray(face.resize((size, size), RESAMPLING), dtype=np.uint8)
     return _to_unit_range(pixels)

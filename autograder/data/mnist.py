@@ -137,11 +137,16 @@ def read_idx(path: str | Path, expect: IdxKind | None = None) -> np.ndarray:
 
 
 def write_idx(path: str | Path, array: np.ndarray) -> None:
-    """Write uint8 images (N, 28, 28) or labels (N,) as IDX; gzip when the name ends in .gz.
-
-    The gzip header's timestamp is 0, so the same array always gives the same bytes.
-    """
+    """Write uint8 images (N, 28, 28) or labels (N,) as IDX; gzip when the name ends in .gz."""
     path = Path(path)
+    path.write_bytes(idx_bytes(array, gzipped=path.suffix == ".gz"))
+
+
+def idx_bytes(array: np.ndarray, gzipped: bool = False) -> bytes:
+    """uint8 images (N, 28, 28) or labels (N,) as the bytes of an IDX file.
+
+    A gzip header's timestamp is 0, so the same array always gives the same bytes.
+    """
     array = np.asarray(array)
     if array.dtype != np.uint8:
         raise ValueError(f"write_idx needs a uint8 array, got {array.dtype}")
@@ -154,9 +159,7 @@ def write_idx(path: str | Path, array: np.ndarray) -> None:
                          f"got shape {array.shape}")
     header = struct.pack(f">I{array.ndim}I", magic, *array.shape)
     data = header + np.ascontiguousarray(array).tobytes()
-    if path.suffix == ".gz":
-        data = gzip.compress(data, compresslevel=9, mtime=0)
-    path.write_bytes(data)
+    return gzip.compress(data, compresslevel=9, mtime=0) if gzipped else data
 
 
 # --------------------------------------------------------------------------

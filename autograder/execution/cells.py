@@ -11,6 +11,9 @@ definitions after it down with it.
 
 Skip entries match a call's dotted name exactly: `train` is a bare call
 `train(...)`, never `model.train()`; `plt.show` is `plt.show()`.
+
+A submission's helper modules (`cs231n/gan_pytorch.py`) are planned the
+same way (`module_plan`).
 """
 from __future__ import annotations
 
@@ -24,6 +27,10 @@ HARMLESS_LINE_MAGICS = frozenset({"matplotlib", "config", "load_ext", "reload_ex
 UNWRAPPED_MAGICS = frozenset({"time", "timeit", "capture"})
 # A cell whose recovery from a syntax error would need more parses than this is not split.
 MAX_RECOVERY_BOUNDARIES = 200
+
+# Why a statement is skipped (`Statement.skip_kind`): magics and shell commands belong to the
+# machine the notebook was written on; entry points are the pack's long training and plotting calls.
+SKIP_MAGIC, SKIP_SHELL, SKIP_ENTRY_POINT = "magic", "shell", "entry_point"
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,7 @@ class Statement:
     skip_reason: str | None = None
     syntax_error: str | None = None
     defines: tuple[str, ...] = ()
+    skip_kind: str | None = None     # SKIP_MAGIC, SKIP_SHELL or SKIP_ENTRY_POINT when skipped
 
     @property
     def id(self) -> str:
@@ -57,13 +65,17 @@ class Statement:
         return f"cell {self.cell + 1}, {lines}"
 
     def padded_code(self) -> str:
-        """The code moved down to its line in the cell, so a traceback's line numbers are the cell's.
+        return padded(self.code, self.first_line)
 
-        The first line is a comment because IPython drops leading blank lines.
-        """
-        if self.first_line == 1:
-            return self.code
-        return "#\n" + "\n" * (self.first_line - 2) + self.code
+
+def padded(code: str, first_line: int) -> str:
+    """The code moved down to its line, so a traceback's line numbers are the cell's or the file's.
+
+    The first line is a comment because IPython drops leading blank lines.
+    """
+    if first_line == 1:
+        return code
+    return "#\n" + "\n" * (first_line - 2) + code
 
 
 @dataclass(frozen=True)
@@ -92,22 +104,23 @@ def plan_cell(source: str, cell: int, skip_calls: Iterable[str]) -> list[Stateme
     pieces = list(_pieces(source, line_offset=0, skip=skip))
     return [
         Statement(cell=cell, index=i, first_line=p.first_line, last_line=p.last_line, code=p.code,
-                  skip_reason=p.skip_reason, syntax_error=p.syntax_error, defines=p.defines)
+                  skip_reason=p.skip_reason, syntax_error=p.syntax_error, defines=p.defines, skip_kind=p.skip_kind)
         for i, p in enumerate(pieces)
     ]
 
 
 @dataclass(frozen=True)
-class _Piece:
+class Piece:
     first_line: int
     last_line: int
     code: str
     skip_reason: str | None = None
     syntax_error: str | None = None
     defines: tuple[str, ...] = ()
+    skip_kind: str | None = None
 
 
-def _pieces(raw_source: str, line_offset: int, skip: frozenset[str]) -> Iterator[_Piece]:
+def _pieces(raw_source: str, line_offset: int, skip: frozenset[str]) -> Iterator[Piece]:
     """Split IPython source into pieces; line numbers are shifted by line_offset."""
     from IPython.core.inputtransformer2 import TransformerManager  # heavy import, only where needed
 
@@ -115,18 +128,18 @@ def _pieces(raw_source: str, line_offset: int, skip: frozenset[str]) -> Iterator
         source = TransformerManager().transform_cell(raw_source)
     except (SyntaxError, ValueError) as exc:  # malformed magics or unterminated brackets
         last = max(1, raw_source.count("\n") + 1)
-        yield _Piece(line_offset + 1, line_offset + last, raw_source, syntax_error=f"SyntaxError: {exc}")
+        yield Piece(line_offset + 1, line_offset + last, raw_source, syntax_error=f"SyntaxError: {exc}")
         return
     # IPython drops the cell's leading blank lines; count them back in.
     line_offset += _leading_blank_lines(raw_source) - _leading_blank_lines(source)
     lines = source.splitlines(keepends=True)
-    for first, last, tree_or_error in _parse_recovering(source):
+    for first, last, tree_or_error in parse_recovering(source):
         if isinstance(tree_or_error, str):
-            yield _Piece(first + line_offset, last + line_offset, "".join(lines[first - 1:last]),
+            yield Piece(first + line_offset, last + line_offset, "".join(lines[first - 1:last]),
                          syntax_error=tree_or_error)
             continue
         for node in tree_or_error.body:
-            yield from _classify(node, lines, line_offset, skip)
+            yield from classify(node, lines, line_offset, skip)
 
 
 def _leading_blank_lines(source: str) -> int:
@@ -138,7 +151,7 @@ def _leading_blank_lines(source: str) -> int:
     return count
 
 
-def _classify(node: ast.stmt, lines: list[str], line_offset: int, skip: frozenset[str]) -> Iterator[_Piece]:
+def classify(node: ast.stmt, lines: list[str], line_offset: int, skip: frozenset[str]) -> Iterator[Piece]:
     first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
     last = node.end_lineno or node.lineno
     code = _segment(lines, node, first)
@@ -157,17 +170,20 @@ def _classify(node: ast.stmt, lines: list[str], line_offset: int, skip: frozense
                 inner = None
             if inner is not None and len(inner.body) == 1:  # `%time x = f()`: the statement, on this line
                 statement = inner.body[0]
-                yield _Piece(first + line_offset, first + line_offset, args[1], skip_reason=_skip_reason(statement, skip),
-                             defines=_defined_names(statement))
+                reason, kind = _skip_reason(statement, skip)
+                yield Piece(first + line_offset, first + line_offset, args[1], skip_reason=reason,
+                             defines=_defined_names(statement), skip_kind=kind)
                 return
         if kind == "line" and name in HARMLESS_LINE_MAGICS:
-            yield _Piece(first + line_offset, last + line_offset, code)
+            yield Piece(first + line_offset, last + line_offset, code)
             return
-        yield _Piece(first + line_offset, last + line_offset, code, skip_reason=_magic_reason(kind, name))
+        yield Piece(first + line_offset, last + line_offset, code, skip_reason=_magic_reason(kind, name),
+                     defines=_defined_names(node), skip_kind=SKIP_SHELL if kind == "shell" else SKIP_MAGIC)
         return
 
-    reason = _skip_reason(node, skip)
-    yield _Piece(first + line_offset, last + line_offset, code, skip_reason=reason, defines=_defined_names(node))
+    reason, kind = _skip_reason(node, skip)
+    yield Piece(first + line_offset, last + line_offset, code, skip_reason=reason, defines=_defined_names(node),
+                 skip_kind=kind)
 
 
 def _segment(lines: list[str], node: ast.stmt, first: int) -> str:
@@ -186,7 +202,7 @@ def _segment(lines: list[str], node: ast.stmt, first: int) -> str:
     return b"".join(chunk).decode(errors="replace")
 
 
-def _parse_recovering(source: str) -> Iterator[tuple[int, int, ast.Module | str]]:
+def parse_recovering(source: str) -> Iterator[tuple[int, int, ast.Module | str]]:
     """Parse the whole source; if that fails, parse it in top-level chunks and report the bad ones.
 
     Yields (first_line, last_line, tree or "SyntaxError: ..."). A chunk
@@ -265,6 +281,24 @@ def _magic_call(node: ast.stmt) -> tuple[str, str, list] | None:
     return None
 
 
+def as_written(code: str) -> str:
+    """A statement as the student wrote it: `%cd x` and `!pip install y`, not IPython's translation."""
+    try:
+        tree = ast.parse(code.strip())
+    except SyntaxError:
+        return code
+    magic = _magic_call(tree.body[0]) if len(tree.body) == 1 else None
+    if magic is None:
+        return code
+    kind, name, args = magic
+    rest = args[1] if len(args) > 1 and isinstance(args[1], str) else ""
+    if kind == "shell":
+        return f"!{name}"
+    if kind == "cell":
+        return f"%%{name}"
+    return f"%{name} {rest}".rstrip()
+
+
 def _magic_reason(kind: str, name: str) -> str:
     if kind == "shell":
         return f"shell command `!{name.split()[0] if name.split() else ''}` is not run when grading"
@@ -272,14 +306,16 @@ def _magic_reason(kind: str, name: str) -> str:
     return f"IPython magic {sigil}{name} is not run when grading"
 
 
-def _skip_reason(node: ast.stmt, skip: frozenset[str]) -> str | None:
+def _skip_reason(node: ast.stmt, skip: frozenset[str]) -> tuple[str | None, str | None]:
+    """(why the statement is skipped, SKIP_* kind), or (None, None) when it runs."""
     for call in _calls_run_at_top_level(node):
         name = _dotted_name(call.func)
         if name in skip:
-            return f"calls {name}(), which grading does not re-run (the pack lists it with training and plotting calls)"
+            return (f"calls {name}(), which grading does not re-run (the pack lists it with training and plotting calls)",
+                    SKIP_ENTRY_POINT)
         if name in ("get_ipython().system", "get_ipython().getoutput"):
-            return "runs a shell command, which grading does not run"
-    return None
+            return "runs a shell command, which grading does not run", SKIP_SHELL
+    return None, None
 
 
 def _calls_run_at_top_level(node: ast.AST) -> Iterator[ast.Call]:

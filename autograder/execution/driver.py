@@ -44,6 +44,8 @@ from autograder.execution.kernel_session import KernelSession, Outcome, OutputBu
 from autograder.execution.probes_protocol import info_filename, outputs_filename
 
 IN_KERNEL = "__import__('autograder.execution.in_kernel', fromlist=['_'])"
+MAX_MODULE_EVENTS = 500      # the kernel's word on its modules: read as untrusted, and capped
+STAGED_MNIST = "MNIST_data"   # staged_data.MNIST_FOLDER (the driver imports nothing of the grader's side)
 PR_SET_DUMPABLE = 4
 
 
@@ -100,6 +102,32 @@ def seed_randomness(session: KernelSession) -> None:
     session.execute("", 60.0, "seed", "gangrade", user_expressions={"seed": f"exec({SEED_RANDOMNESS!r}, {{}})"})
 
 
+def install_import_hooks(session: KernelSession, job: dict, work_dir: Path) -> None:
+    """The submission's modules run statement by statement; torchvision and its MNIST work offline."""
+    modules = "__import__('autograder.execution.kernel_imports', fromlist=['_'])"
+    offline = "__import__('autograder.execution.kernel_offline', fromlist=['_'])"
+    mnist_dir = str(work_dir / STAGED_MNIST)
+    scratch = os.environ.get("TMPDIR", "/tmp")
+    session.execute("", 60.0, "hooks", "gangrade", user_expressions={
+        "modules": f"{modules}.install({str(work_dir)!r}, {json.dumps(job['modules'])!r})",
+        "offline": f"{offline}.install({mnist_dir!r}, {scratch!r})"})
+
+
+def take_module_events(session: KernelSession, log: EventLog) -> None:
+    """Record what the submission's modules did when the notebook imported them."""
+    outcome = session.execute("", 30.0, "modules", "gangrade", user_expressions={
+        "events": "__import__('autograder.execution.kernel_imports', fromlist=['_']).take_events()"})
+    answer = outcome.user_expressions.get("events", {})
+    try:
+        events = json.loads(ast.literal_eval(answer.get("data", {}).get("text/plain", "'[]'")))
+    except (ValueError, SyntaxError, TypeError):
+        return
+    for event in events[:MAX_MODULE_EVENTS] if isinstance(events, list) else []:
+        if isinstance(event, dict):
+            log.write("module_statement" if "index" in event else "module_imported", **{
+                key: event[key] for key in ("module", "index", "status", "error") if key in event})
+
+
 def fix_cuda_dtype(session: KernelSession, log: EventLog) -> None:
     """Swap a torch.cuda tensor type in `dtype` for its CPU type when CUDA is missing."""
     outcome = session.execute("", 30.0, "dtype-fix", "gangrade",
@@ -129,6 +157,7 @@ def run_job(job_dir: Path) -> int:
     probe_dir.mkdir(exist_ok=True)
     work_dir = job_dir / job["work_dir"]
     copy_helpers(job_dir / job["helpers_dir"], work_dir)
+    copy_helpers(job_dir / job["data_dir"], work_dir, replace=False)
     session = None
     try:
         session = KernelSession(job["kernel_python"], work_dir, tmp_dir, budget,
@@ -149,7 +178,9 @@ def run_job(job_dir: Path) -> int:
         "late_output", owner=owner, stream=stream, text=text, dropped_bytes=dropped)
     try:
         seed_randomness(session)
+        install_import_hooks(session, job, work_dir)
         if run_statements(job, session, log, limits["cell_timeout_s"]):
+            take_module_events(session, log)
             fix_cuda_dtype(session, log)
             log.write("statements_done")
             mailbox = ProbeMailbox(probe_dir, outbox, limits["probe_output_mb"] << 20)
@@ -162,13 +193,20 @@ def run_job(job_dir: Path) -> int:
     return 0
 
 
-def copy_helpers(helpers: Path, work_dir: Path) -> None:
-    """The submission's .py files into the kernel's folder (its root is the sandbox's tmpfs: left as it is)."""
-    for child in helpers.iterdir():
+def copy_helpers(source: Path, work_dir: Path, replace: bool = True) -> None:
+    """Files into the kernel's folder (its root is the sandbox's tmpfs: left as it is).
+
+    The submission's .py files replace what is there; staged data (`replace=False`) never replaces
+    a submission's own file or folder of the same name.
+    """
+    for child in source.iterdir():
+        target = work_dir / child.name
+        if not replace and (target.exists() or target.is_symlink()):
+            continue
         if child.is_dir():
-            shutil.copytree(child, work_dir / child.name, copy_function=shutil.copyfile, dirs_exist_ok=True)
+            shutil.copytree(child, target, copy_function=shutil.copyfile, dirs_exist_ok=True)
         else:
-            shutil.copyfile(child, work_dir / child.name)
+            shutil.copyfile(child, target)
 
 
 def run_statements(job: dict, session: KernelSession, log: EventLog, timeout: float) -> bool:

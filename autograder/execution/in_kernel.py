@@ -107,14 +107,21 @@ def _json_value(value: Any) -> Any:
 def fix_cuda_dtype(namespace: dict) -> str | None:
     """Old notebooks set `dtype = torch.cuda.FloatTensor`; without CUDA use the CPU type.
 
-    Returns what was replaced, or None when nothing was.
+    The notebook's namespace and the submission's own modules (a course module's functions read
+    the module's `dtype`) are fixed alike. Returns what was replaced, or None when nothing was.
     """
+    from autograder.execution.kernel_imports import LOADED
+
     torch = sys.modules.get("torch")
-    dtype = namespace.get("dtype")
-    if torch is None or not isinstance(dtype, type) or getattr(dtype, "__module__", "") != "torch.cuda":
+    if torch is None or torch.cuda.is_available():
         return None
-    if torch.cuda.is_available():
-        return None
-    cpu_type = getattr(torch, dtype.__name__, torch.FloatTensor)
-    namespace["dtype"] = cpu_type
-    return f"dtype was torch.cuda.{dtype.__name__}, which needs a GPU; replaced with torch.{cpu_type.__name__}"
+    notes = []
+    for where, names in [("the notebook", namespace), *((path, vars(module)) for path, module in LOADED.items())]:
+        dtype = names.get("dtype")
+        if not isinstance(dtype, type) or getattr(dtype, "__module__", "") != "torch.cuda":
+            continue
+        cpu_type = getattr(torch, dtype.__name__, torch.FloatTensor)
+        names["dtype"] = cpu_type
+        notes.append(f"{where}'s dtype was torch.cuda.{dtype.__name__}, which needs a GPU; "
+                     f"replaced with torch.{cpu_type.__name__}")
+    return "; ".join(notes) or None

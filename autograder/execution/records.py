@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.execution.cells import CellPlan, Statement
+from autograder.execution.module_plan import ModuleStatement
 from autograder.execution.limits import SandboxLimits
 from autograder.execution.probes_protocol import ProbeResult
 
@@ -49,6 +50,19 @@ class StatementRecord:
     stderr: str = ""
     dropped_bytes: int = 0           # output beyond the caps, not kept
     seconds: float = 0.0
+
+
+@dataclass
+class ModuleStatementRecord:
+    """A top-level statement of an imported helper module that did not run: it raised, or does not parse.
+
+    status: error | syntax_error
+    """
+
+    statement: ModuleStatement
+    status: str
+    error: ErrorInfo
+    reason: str = ""
 
 
 @dataclass
@@ -108,6 +122,7 @@ class ExecutionResult:
     error: str | None = None         # the run as a whole failed: sandbox, wall limit, driver crash
     wall_limit_hit: bool = False
     peak_memory_mb: float | None = None
+    modules: list[ModuleStatementRecord] = field(default_factory=list)   # of the modules the notebook imported
 
     def statements(self) -> list[StatementRecord]:
         return [record for cell in self.cells for record in cell.statements]
@@ -124,6 +139,8 @@ class ExecutionResult:
             counts[record.status] = counts.get(record.status, 0) + 1
         lines = ["ran in a bubblewrap sandbox" if self.sandboxed else "ran WITHOUT a sandbox (--no-sandbox)",
                  "statements: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))]
+        if self.modules:
+            lines.append(f"statements of the submission's modules that failed: {len(self.modules)}")
         lines += [death.describe() for death in self.kernel_deaths]
         if self.error:
             lines.append(self.error)
@@ -190,6 +207,24 @@ def build_records(plans: list[CellPlan], events: list[dict], deaths: list[Kernel
             cell.statements.append(record)
         cells.append(cell)
     return cells
+
+
+def build_module_records(modules: dict[str, list[ModuleStatement]], events: list[dict]) -> list[ModuleStatementRecord]:
+    """The statements of imported modules that raised (from the driver's events) or do not parse (from the plan)."""
+    imported = {e.get("module") for e in events if e["event"] == "module_imported"}
+    raised = {(e.get("module"), e.get("index")): e for e in events if e["event"] == "module_statement"}
+    found = []
+    for relative, statements in modules.items():
+        if relative not in imported:
+            continue
+        for statement in statements:
+            event = raised.get((relative, statement.index))
+            if statement.syntax_error:
+                message = statement.syntax_error.removeprefix("SyntaxError: ")
+                found.append(ModuleStatementRecord(statement, "syntax_error", ErrorInfo("SyntaxError", message)))
+            elif event is not None:
+                found.append(ModuleStatementRecord(statement, "error", error_field(event) or ErrorInfo("Error", "")))
+    return found
 
 
 def late_output(events: list[dict], kind: str, name: str) -> list[tuple[str, str, int]]:

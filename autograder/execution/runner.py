@@ -10,6 +10,7 @@ The job folder:
     job.json          statements to run, probes, limits, kernel interpreter
     inputs/           probe inputs (.npz, written here)
     helpers/          the submission's helper .py files, copied into work/ by the driver
+    data/             the grading data in the layouts data cells look for (staged_data), copied into work/
     work/             the kernel's cwd and HOME (in the sandbox a tmpfs of limits.scratch_mb)
     out/              execution-N.jsonl (N: the attempt) and the probes' .npz/.json, written by the
                       driver through an inherited descriptor (read-only in the sandbox)
@@ -18,7 +19,6 @@ The job folder:
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -27,32 +27,31 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import autograder
 from autograder.execution import records
 from autograder.execution.attempts import (
     MIN_WALL_FOR_A_RESTART_S,
     Attempt,
-    event_log_name,
     merge_events,
     read_attempt,
 )
 from autograder.execution.cells import CellPlan, plan_notebook
 from autograder.execution.cgroups import cpu_shared, make_cgroups
+from autograder.execution.job_folder import write_job, write_job_file
 from autograder.execution.limits import (
     SandboxLimits,
     describe_enforcement,
     launcher_prefix,
     rlimit_arguments,
 )
+from autograder.execution.module_plan import ModuleStatement, plan_modules
 from autograder.execution.probes_protocol import (
     Probe,
     ProbeResult,
-    inputs_filename,
     read_probe_outputs,
     validate_probes,
-    write_arrays,
 )
 from autograder.execution.records import ExecutionResult
 from autograder.execution.sandbox import (
@@ -82,6 +81,7 @@ def run_submission(
     sandbox: bool = True,
     workdir: Path | None = None,
     gpu: bool = False,
+    datasets: tuple[str, ...] = (),
 ) -> ExecutionResult:
     """Run a notebook's definitions and then the probes in a sandboxed kernel.
 
@@ -90,26 +90,28 @@ def run_submission(
     the pack's training/plotting entry points (see cells.py). sandbox=False
     runs without bubblewrap (`--no-sandbox`) and says so in the result.
     workdir: an empty or missing folder to use and keep for the job; by
-    default a temporary one is removed afterwards.
+    default a temporary one is removed afterwards. datasets: the data sets
+    ("mnist", "celeba") whose grading data is staged in the kernel's folder.
     """
     limits = limits or SandboxLimits()
     probes = list(probes)
     validate_probes(probes)
     plans = plan_notebook(notebook, skip_calls)
+    modules = plan_modules(helper_files or {}, skip_calls)
     started = time.time()
     keep = workdir is not None
     job_dir = Path(workdir).resolve() if workdir is not None else Path(tempfile.mkdtemp(prefix="gangrade-job-"))
     try:
-        return _run(plans, helper_files or {}, probes, limits, kernel_python or sys.executable, sandbox, job_dir,
-                    gpu, started)
+        return _run(plans, modules, helper_files or {}, probes, limits, kernel_python or sys.executable, sandbox,
+                    job_dir, gpu, datasets, started)
     finally:
         if not keep:
             shutil.rmtree(job_dir, ignore_errors=True)
 
 
-def _run(plans: list[CellPlan], helper_files: Mapping[str, str | bytes], probes: list[Probe],
-         limits: SandboxLimits, kernel_python: str, sandbox: bool, job_dir: Path, gpu: bool,
-         started: float) -> ExecutionResult:
+def _run(plans: list[CellPlan], modules: dict[str, list[ModuleStatement]], helper_files: Mapping[str, str | bytes],
+         probes: list[Probe], limits: SandboxLimits, kernel_python: str, sandbox: bool, job_dir: Path, gpu: bool,
+         datasets: tuple[str, ...], started: float) -> ExecutionResult:
     support = detect_sandbox() if sandbox else None
     if support is not None and not support.available:
         return _nothing_ran(plans, probes, limits, started, f"the sandbox is not available: {support.reason}", False)
@@ -118,7 +120,7 @@ def _run(plans: list[CellPlan], helper_files: Mapping[str, str | bytes], probes:
     except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as exc:
         reason = f"the kernel's Python {kernel_python} could not be used: {exc}"
         return _nothing_ran(plans, probes, limits, started, reason, sandbox)
-    problem = _write_job(job_dir, helper_files, probes)
+    problem = write_job(job_dir, helper_files, probes, datasets)
     if problem:
         return _nothing_ran(plans, probes, limits, started, problem, sandbox)
 
@@ -134,8 +136,8 @@ def _run(plans: list[CellPlan], helper_files: Mapping[str, str | bytes], probes:
         with _Launcher(support, job_dir, kernel_python, kernel_env, limits, gpu, cgroups, as_root,
                        enforcement) as launch:
             while True:
-                _write_job_file(job_dir, plans, probes, limits, kernel_python, launch.out_fd, len(attempts),
-                                left_out, answered)
+                write_job_file(job_dir, plans, modules, probes, limits, kernel_python, launch.out_fd,
+                                len(attempts), left_out, answered)
                 attempt = launch(len(attempts), plans, limits.wall_s - (time.time() - started))
                 attempts.append(attempt)
                 killer = attempt.killer()
@@ -152,7 +154,7 @@ def _run(plans: list[CellPlan], helper_files: Mapping[str, str | bytes], probes:
     except OSError as exc:  # cgroups, files or the launch itself
         reason = f"the sandbox could not be run: {exc}"
         return _nothing_ran(plans, probes, limits, started, reason, support is not None, enforcement)
-    return _collect(plans, probes, limits, job_dir, support is not None, enforcement, started, attempts)
+    return _collect(plans, modules, probes, limits, job_dir, support is not None, enforcement, started, attempts)
 
 
 class _Launcher:
@@ -239,48 +241,6 @@ def _nothing_ran(plans: list[CellPlan], probes: list[Probe], limits: SandboxLimi
     return result
 
 
-def _write_job(job_dir: Path, helper_files: Mapping[str, str | bytes], probes: list[Probe]) -> str | None:
-    """Lay out the job folder; a helper file with a bad path is the submission's problem (returned)."""
-    job_dir.mkdir(parents=True, exist_ok=True)
-    if any(job_dir.iterdir()):
-        raise ValueError(f"the job folder {job_dir} is not empty")
-    job_dir.chmod(0o755)
-    for name in ("inputs", "helpers", "work", "out", "tmp"):
-        (job_dir / name).mkdir()
-    for relative, content in helper_files.items():
-        path = PurePosixPath(relative)
-        if path.is_absolute() or ".." in path.parts or not path.parts:
-            return f"the helper file path {relative!r} leaves the submission's folder"
-        target = job_dir / "helpers" / Path(*path.parts)  # the driver copies them into work/
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-    for probe in probes:
-        write_arrays(job_dir / "inputs" / inputs_filename(probe.name), probe.inputs)
-    return None
-
-
-def _write_job_file(job_dir: Path, plans: list[CellPlan], probes: list[Probe], limits: SandboxLimits,
-                    kernel_python: str, out_fd: int, attempt: int, left_out: set[str], answered: set[str]) -> None:
-    """job.json for one attempt: what the driver runs, without what killed an earlier kernel."""
-    statements = [
-        {"id": s.id, "cell": s.cell, "code": s.padded_code(), "defines": list(s.defines)}
-        for plan in plans for s in plan.statements if s.runs and s.id not in left_out
-    ]
-    job = {
-        "version": 1,
-        "kernel_python": kernel_python,
-        "work_dir": "work",
-        "helpers_dir": "helpers",
-        "out_fd": out_fd,
-        "event_log": event_log_name(attempt),
-        "statements": statements,
-        "probes": [{"name": p.name, "code": p.code, "timeout": p.timeout, "inputs": f"inputs/{inputs_filename(p.name)}"}
-                   for p in probes if p.name not in answered],
-        "limits": limits.as_dict(),
-    }
-    (job_dir / "job.json").write_text(json.dumps(job), encoding="utf-8")
-
-
 def _give_to_sandbox_user(job_dir: Path) -> None:
     """work/, out/ and tmp/ belong to the sandbox's uid; the rest stays root's and read-only to it."""
     for name in ("work", "out", "tmp"):
@@ -312,8 +272,9 @@ def _launch(command: list[str], env: dict[str, str], job_dir: Path, wall_s: floa
             return None, True
 
 
-def _collect(plans: list[CellPlan], probes: list[Probe], limits: SandboxLimits, job_dir: Path, sandboxed: bool,
-             enforcement: dict[str, str], started: float, attempts: list[Attempt]) -> ExecutionResult:
+def _collect(plans: list[CellPlan], modules: dict[str, list[ModuleStatement]], probes: list[Probe],
+             limits: SandboxLimits, job_dir: Path, sandboxed: bool, enforcement: dict[str, str], started: float,
+             attempts: list[Attempt]) -> ExecutionResult:
     out_dir = job_dir / "out"
     last = attempts[-1]
     events = merge_events(attempts)
@@ -351,7 +312,8 @@ def _collect(plans: list[CellPlan], probes: list[Probe], limits: SandboxLimits, 
         notes.append("part of the sandbox's event log was unreadable and was ignored")
     peaks = [attempt.peak_memory_mb for attempt in attempts if attempt.peak_memory_mb is not None]
     result = ExecutionResult(cells, results, deaths, sandboxed, limits, enforcement, notes=notes, error=error,
-                             wall_limit_hit=last.wall_hit, peak_memory_mb=max(peaks) if peaks else None)
+                             wall_limit_hit=last.wall_hit, peak_memory_mb=max(peaks) if peaks else None,
+                             modules=records.build_module_records(modules, events))
     _fill_timings(result.timings, attempts[0], last, started)
     return result
 

@@ -77,11 +77,31 @@ def test_a_zip_carries_its_helper_modules_and_skips_the_junk(tmp_path):
         "hw3/cs231n/datasets/mnist.npz": b"not extracted",
         "hw3/.ipynb_checkpoints/GANs-checkpoint.ipynb": notebook_bytes("old"),
         "__MACOSX/hw3/._GANs.ipynb": b"\x00\x05\x16\x07",
-        "setup_outside.py": b"# above the notebook's folder: cannot be imported from it",
+        "setup_outside.py": b"# above the notebook's folder: placed as if the notebook ran from the zip's root",
     })
     loaded = load_submission(path)
     assert loaded.id == "alice"
-    assert loaded.helper_files == {"cs231n/__init__.py": b"", "cs231n/gan_pytorch.py": HELPER_SOURCE}
+    assert loaded.helper_files == {"cs231n/__init__.py": b"", "cs231n/gan_pytorch.py": HELPER_SOURCE,
+                                   "setup_outside.py": b"# above the notebook's folder: placed as if the notebook "
+                                                       b"ran from the zip's root"}
+
+
+@pytest.mark.parametrize("container", ["zip", "folder"])
+def test_a_notebook_in_a_sub_folder_finds_the_module_at_the_root(tmp_path, container):
+    """Colab students zip `assignment3/GANs.ipynb` with `cs231n/` at the root; the notebook's own folder wins."""
+    members = {"assignment3/GANs.ipynb": notebook_bytes(), "cs231n/__init__.py": b"",
+               "cs231n/gan_pytorch.py": HELPER_SOURCE, "helpers.py": b"root = 1\n",
+               "assignment3/helpers.py": b"beside = 1\n"}
+    if container == "zip":
+        path = write_zip(tmp_path / "alice.zip", members)
+    else:
+        path = tmp_path / "alice"
+        for name, content in members.items():
+            (path / name).parent.mkdir(parents=True, exist_ok=True)
+            (path / name).write_bytes(content)
+    loaded = load_submission(path)
+    assert loaded.helper_files == {"cs231n/__init__.py": b"", "cs231n/gan_pytorch.py": HELPER_SOURCE,
+                                   "helpers.py": b"beside = 1\n"}
 
 
 def test_a_student_folder_carries_its_helper_modules(tmp_path):
