@@ -132,6 +132,16 @@ class StoredGrade:
     def result(self) -> GradeResult | None:
         return None if self.document is None else from_gradescope(self.document, self.id)
 
+    @property
+    def shown_state(self) -> str:
+        """graded, incomplete (graded, with items the grader could not judge yet) or not_graded."""
+        record = (self.document or {}).get("extra_data", {}).get("gangrade", {})
+        return "incomplete" if self.state == "graded" and record.get("not_graded_items") else self.state
+
+    @property
+    def not_graded_items(self) -> list[str]:
+        return list((self.document or {}).get("extra_data", {}).get("gangrade", {}).get("not_graded_items", []))
+
 
 GRADE_COLUMNS = "id, source, pack, state, score, max_score, execution_time, output, run_id, graded_at, document"
 
@@ -195,6 +205,17 @@ class Gradebook:
             (submission_id, sha256, identity.pack, identity.grader_version, identity.fixtures_version, identity.settings),
         ).fetchone()
         return row is not None
+
+    def incomplete_grade(self, submission_id: str, sha256: str, identity: GradeIdentity) -> StoredGrade | None:
+        """The stored grade of this very content under this very grader when some of its items wait for a retry."""
+        row = self.db.execute(
+            f"SELECT {GRADE_COLUMNS} FROM submissions WHERE id = ? AND sha256 = ? AND pack = ? AND grader_version = ? "
+            "AND fixtures_version = ? AND settings = ? AND state = 'graded'",
+            (submission_id, sha256, identity.pack, identity.grader_version, identity.fixtures_version, identity.settings),
+        ).fetchone()
+        grade = None if row is None else _stored_grade(row)
+        record = (grade.document or {}).get("extra_data", {}).get("gangrade", {}) if grade else {}
+        return grade if record.get("retry_items") else None
 
     def record(self, run_id: int, source: str, result: GradeResult, identity: GradeIdentity | None,
                sha256: str | None, retry: bool = False) -> None:
@@ -263,8 +284,9 @@ class Gradebook:
         return self.db.execute("SELECT count(*) FROM submissions").fetchone()[0]
 
     def item_failure_rates(self) -> list[tuple[str, str, int, int]]:
-        """(pack, item, failed, graded) over graded submissions, in rubric order."""
+        """(pack, item, failed, judged) over graded submissions, in rubric order (items not graded left out)."""
         return self.db.execute(
-            "SELECT s.pack, i.item, sum(i.status = 'failed'), count(*) FROM items i JOIN submissions s "
+            "SELECT s.pack, i.item, sum(i.status = 'failed'), sum(i.status != 'not_graded') FROM items i "
+            "JOIN submissions s "
             "ON s.id = i.submission_id WHERE s.state = 'graded' GROUP BY s.pack, i.item "
             "ORDER BY s.pack, min(i.position)").fetchall()

@@ -26,7 +26,7 @@ from autograder.report.results import GradeResult, ItemResult
 from autograder.submission import Submission
 from autograder.training_setup import BriefTrainingSetup, TrainingOptions
 
-NO_CHECKS = "not graded: the pack's checks.py has no checks for this item"
+NO_CHECKS = "the pack's checks.py has no checks for this item"
 MAX_REPORTED_ERRORS = 5
 MAX_RECORDED_NOT_RUN = 100
 
@@ -118,9 +118,10 @@ def _pictures(submission: Submission, brief: ProbeResult | None) -> dict[str, by
 
 def _item_result(item: RubricItem, groups: list[CheckGroup] | None, execution: ExecutionResult) -> ItemResult:
     if groups is None:
-        return ItemResult(item.id, 0.0, item.points, "failed", NO_CHECKS)
+        return ItemResult(item.id, 0.0, item.points, "not_graded", NO_CHECKS, complete=False)
     verdict = grade_item(item.id, item.points, groups, execution.probes)
-    return ItemResult(item.id, verdict.points, item.points, "passed" if verdict.passed else "failed", verdict.message())
+    return ItemResult(item.id, verdict.points, item.points, verdict.status, verdict.message(), complete=verdict.graded,
+                      retry=verdict.retry)
 
 
 def _overall_output(execution: ExecutionResult, not_run: list[NotRunOnGrader], machine_failures: set[str]) -> str:

@@ -6,6 +6,11 @@ result is written (results.json, pictures, feedback.html) and committed to
 the gradebook as soon as it arrives; a submission whose content and grader
 are unchanged since its stored grade is skipped. One submission's failure
 becomes its own score-0 result and never stops the batch.
+
+A stored grade with items the grader could not judge for a reason that may
+pass (`retry_items`) is graded again with the hidden seed it was graded
+with, and only those items take the new verdicts: the others keep theirs
+(`merge_retry`).
 """
 from __future__ import annotations
 
@@ -23,9 +28,10 @@ from autograder.discovery import Found, find_submissions, load_candidate
 from autograder.errors import UsageError
 from autograder.gradebook import Gradebook, OutFolderLock
 from autograder.grading import GradeOptions
+from autograder.pack_validation import validate_pack
 from autograder.packs import Pack, discover_packs
 from autograder.report.outputs import restore_submission_outputs, write_batch_reports, write_submission_outputs
-from autograder.report.results import failed_submission_result
+from autograder.report.results import GradeResult, failed_submission_result
 from autograder.report.summary import terminal_summary
 from autograder.training_setup import BriefTrainingSetup, TrainingOptions, resolve_device
 
@@ -52,6 +58,8 @@ def grade_paths(paths: list[Path], assignment: str | None, out_dir: Path, option
     packs = {pack.id: pack for pack in discover_packs()}
     if assignment is not None and assignment not in packs:
         raise UsageError(f"unknown assignment '{assignment}'; known: {', '.join(sorted(packs))}")
+    for pack in [packs[assignment]] if assignment else packs.values():
+        validate_pack(pack)   # a pack whose checks disagree with its pack.toml grades nobody
     found, notes = find_submissions(paths)
     if not found:
         raise UsageError("no submissions (.ipynb or .zip) found under " + ", ".join(map(str, paths)))
@@ -128,6 +136,7 @@ class Batch:
         self.outcome = BatchOutcome()
         self.window = 2 * pool.capacity  # enough queued to keep every worker busy, few loaded at once
         self.color = progress.live
+        self.retried: dict[str, GradeResult] = {}  # submission id -> its incomplete stored grade
 
     def run(self, found: list[Found]) -> None:
         waiting = iter(found)
@@ -188,6 +197,7 @@ class Batch:
             result = failed_submission_result(pack, candidate.id, candidate.error.reason, 0.0)
             self._finish(GradeJob(candidate, pack.id, self.options), JobOutcome(result))
             return None
+        options = self.options
         if not self.settings.force:
             identity = self.identities.for_pack(pack)
             if self.book.is_current(entry.id, candidate.submission.sha256, identity):
@@ -195,7 +205,13 @@ class Batch:
                 self.outcome.unchanged += 1
                 self.progress.skipped()
                 return None
-        return GradeJob(candidate, pack.id, self.options)
+            stored = self.book.incomplete_grade(entry.id, candidate.submission.sha256, identity)
+            earlier = stored.result() if stored is not None else None
+            seed = earlier.extra.get("hidden_seed") if earlier is not None else None
+            if isinstance(seed, int):  # the same hidden inputs: the items already judged would judge the same
+                self.retried[entry.id] = earlier
+                options = dataclasses.replace(options, seed=seed)
+        return GradeJob(candidate, pack.id, options)
 
     def _lost(self, job: GradeJob, reason: str) -> JobOutcome:
         pack = self.packs[job.pack_id]
@@ -203,12 +219,22 @@ class Batch:
 
     def _finish(self, job: GradeJob, outcome: JobOutcome) -> None:
         pack, candidate, result = self.packs[job.pack_id], job.candidate, outcome.result
+        earlier = self.retried.pop(candidate.id, None)
+        if earlier is not None and result.graded:
+            result = merge_retry(earlier, result)
         write_submission_outputs(self.out_dir, result, pack)  # files first: a committed grade always has them
         sha256 = candidate.submission.sha256 if candidate.ok else None
         self.book.record(self.run_id, str(candidate.path), result, self.identities.for_pack(pack), sha256,
-                         retry=outcome.retry or not candidate.ok)
+                         retry=outcome.retry or not candidate.ok or bool(result.retry_items))
         if result.graded:
             self.outcome.graded += 1
         else:
             self.outcome.not_graded += 1
         self.progress.finished(terminal_summary(result, pack, color=self.color), graded=result.graded)
+
+
+def merge_retry(earlier: GradeResult, again: GradeResult) -> GradeResult:
+    """A retried grade: the items judged before keep their verdicts, the others take the new ones."""
+    items = [new if old.retry else old for old, new in zip(earlier.items, again.items)]
+    retried = [old.name for old in earlier.items if old.retry]
+    return dataclasses.replace(again, items=items, extra={**again.extra, "retried_items": retried})

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from autograder.checks.outcome import Outcome, holds
+from autograder.checks.outcome import Outcome, holds, not_graded
 from autograder.checks.plan import CheckGroup, kernel_call
 from autograder.execution.probes_protocol import Probe, ProbeResult
 
@@ -54,8 +54,9 @@ class BriefTraining:
     steps: dict[str, int]          # default budget per device ("cpu", "cuda")
     data: str = "mnist"            # "mnist" (digits, classifier scores) or "celeba" (faces)
     seed: int = 0                  # the student's run; the reference runs REFERENCE_SEEDS
-    timeout_factor: float = 4.0    # the probe may take this many times the reference's time ...
-    min_timeout_s: float = 120.0   # ... and never less than this
+    timeout_factor: float = 4.0    # the probe may use this many times the reference's CPU seconds ...
+    min_timeout_s: float = 120.0   # ... and never less than this many
+    wall_per_cpu: float = 8.0      # a wall-clock backstop, this many times the CPU budget (see brief_probe)
 
 
 @dataclass
@@ -93,19 +94,33 @@ def weakest_reference(runs: list[dict], scorer) -> dict:
         final["frechet_fall"] = min(falls)
     return {"scores": {"final": final, "initial": initials[0], "runs": len(runs)},
             "curves": runs[0]["curves"], "all_curves": [run["curves"] for run in runs],
-            "seconds": max(run["seconds"] for run in runs)}
+            "seconds": max(run["seconds"] for run in runs),
+            "cpu_seconds": max(run.get("cpu_seconds", 0.0) for run in runs)}
 
 
 def brief_probe(spec: BriefTraining, context: BriefContext) -> Probe:
+    """The student's run, limited in work: CPU seconds against the reference's, not wall time.
+
+    A busy machine, a slow cluster worker or fewer torch threads stretch the wall time of the same
+    work; they do not change how much CPU time it needs (within the thread overheads the factor
+    covers). On a GPU the CPU time is mostly waiting, so there the limit stays in wall time. An
+    endless or pathologically slow loop still runs out of its CPU budget and fails; one that runs
+    out of wall time first (the backstop, `wall_per_cpu` times the budget) was starved, and is not
+    graded rather than failed.
+    """
     code = kernel_call("brief_training", module="brief_training", recipe=spec.recipe, steps=context.steps,
                        seed=spec.seed, device=context.device)
-    reference_seconds = (context.reference or {}).get("seconds", 0.0)
-    timeout = max(spec.min_timeout_s, spec.timeout_factor * reference_seconds)
+    reference = context.reference or {}
+    if context.device == "cpu" and reference.get("cpu_seconds"):
+        cpu_budget = max(spec.min_timeout_s, spec.timeout_factor * reference["cpu_seconds"])
+        return Probe(PROBE_NAME, code, {"images": context.images}, timeout=spec.wall_per_cpu * cpu_budget,
+                     cpu_timeout=cpu_budget)
+    timeout = max(spec.min_timeout_s, spec.timeout_factor * reference.get("seconds", 0.0))
     return Probe(PROBE_NAME, code, {"images": context.images}, timeout=timeout)
 
 
 def skipped_group(reason: str) -> CheckGroup:
-    return CheckGroup(None, lambda _: [Outcome("brief training", False, f"not run: {reason}")])
+    return CheckGroup(None, lambda _: [not_graded("brief training", f"not run: {reason}")])
 
 
 def _group(spec: BriefTraining, context: BriefContext | None, judge, hint: str) -> CheckGroup:

@@ -8,12 +8,27 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Outcome:
+    """A sub-check's verdict; `graded=False` when the grader could not judge it (its trouble, not the code's)."""
+
     check: str
     passed: bool
     message: str = ""
+    graded: bool = True
+    retry: bool = False    # not graded for a passing reason (no sandbox): grade it again on the next run
 
     def __str__(self) -> str:
+        if not self.graded:
+            return f"{self.check}: not graded: {self.message}"
         return f"{self.check}: {'ok' if self.passed else self.message}"
+
+
+def not_graded(check: str, reason: str, retry: bool = False) -> Outcome:
+    """A sub-check the grader could not judge: brief training switched off, a check of its own that failed.
+
+    retry: the cause may pass (the sandbox was not available), so the next run grades it again; a
+    setting (brief training switched off) or the grader's own code would give the same again.
+    """
+    return Outcome(check, False, reason, graded=False, retry=retry)
 
 
 def failed(check: str, expected: str, seen: str, hint: str) -> Outcome:

@@ -3,14 +3,17 @@
 Each `CheckGroup` is one probe (one run of student code in the kernel) and a
 judge that turns the probe's result into outcomes. A group's share of the
 item is its `weight`; inside a group every outcome counts the same. A probe
-that raised, timed out or never ran fails its whole group with that reason.
+that raised or timed out in the student's code fails its whole group with
+that reason. What is the grader's own trouble (a probe it never ran, a
+judge of its own that raised, brief training switched off) is "not graded":
+it earns nothing yet, fails nothing, and the next run grades it again.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from autograder.checks.outcome import Outcome
+from autograder.checks.outcome import Outcome, not_graded
 from autograder.execution.probes_protocol import Probe, ProbeResult
 
 Judge = Callable[[ProbeResult], list[Outcome]]
@@ -42,7 +45,29 @@ class ItemVerdict:
 
     @property
     def passed(self) -> bool:
-        return self.points >= self.max_points
+        return self.graded and self.points >= self.max_points
+
+    @property
+    def graded(self) -> bool:
+        """False when some of the item's checks could not be judged by the grader."""
+        return all(outcome.graded for outcome in self.outcomes)
+
+    @property
+    def retry(self) -> bool:
+        """True when a check was not judged for a reason that may pass by the next run."""
+        return any(outcome.retry for outcome in self.outcomes)
+
+    @property
+    def failed(self) -> bool:
+        """True when the code failed a check the grader did judge."""
+        return any(outcome.graded and not outcome.passed for outcome in self.outcomes)
+
+    @property
+    def status(self) -> str:
+        """passed, failed (the code failed a judged check) or not_graded (nothing failed, some not judged)."""
+        if self.failed:
+            return "failed"
+        return "passed" if self.passed else "not_graded"
 
     def message(self) -> str:
         """The failed checks, one a line, each distinct hint said once after the lines it explains."""
@@ -73,14 +98,20 @@ def grade_item(item: str, max_points: int, groups: list[CheckGroup], results: di
     earned = 0.0
     for group in groups:
         result = results.get(group.probe.name) if group.probe else ProbeResult("none")
-        if result is None or result.error:
-            reason = "it did not run" if result is None else result.error
-            verdict.outcomes.append(Outcome(group.probe.name, False, f"{reason}. Hint: {group.hint_on_error}"))
+        if result is None:
+            verdict.outcomes.append(not_graded(group.probe.name, "the grader did not run this check"))
+            continue
+        if result.error and result.graders_trouble:
+            verdict.outcomes.append(not_graded(group.probe.name, result.error, retry=True))
+            continue
+        if result.error:
+            verdict.outcomes.append(Outcome(group.probe.name, False, f"{result.error}. Hint: {group.hint_on_error}"))
             continue
         try:
             outcomes = group.judge(result)
-        except Exception as exc:  # an observation of the wrong shape or type is the submission's failure
-            outcomes = [Outcome(group.probe.name, False, f"could not read what the code returned ({type(exc).__name__}: {exc})")]
+        except Exception as exc:  # the grader's own judge failed: not the submission's to lose
+            name = group.probe.name if group.probe else item
+            outcomes = [not_graded(name, f"the grader could not judge it ({type(exc).__name__}: {exc})")]
         verdict.outcomes.extend(outcomes)
         if outcomes:
             earned += group.weight * sum(o.passed for o in outcomes) / len(outcomes)

@@ -33,16 +33,10 @@ MAX_RECOVERY_BOUNDARIES = 200
 SKIP_MAGIC, SKIP_SHELL, SKIP_ENTRY_POINT = "magic", "shell", "entry_point"
 
 
-@dataclass(frozen=True)
-class Statement:
-    """One top-level statement of a code cell, and whether it runs.
+@dataclass(frozen=True, kw_only=True)
+class PlannedStatement:
+    """One top-level statement of a cell or a module, and whether it runs (line numbers from 1)."""
 
-    `cell` indexes the notebook's cells (markdown included), from 0; the
-    line numbers are 1-based within that cell. Messages count cells from 1,
-    as a reader does (see `where`).
-    """
-
-    cell: int
     index: int
     first_line: int
     last_line: int
@@ -53,29 +47,35 @@ class Statement:
     skip_kind: str | None = None     # SKIP_MAGIC, SKIP_SHELL or SKIP_ENTRY_POINT when skipped
 
     @property
-    def id(self) -> str:
-        return f"{self.cell}.{self.index}"
-
-    @property
     def runs(self) -> bool:
         return self.skip_reason is None and self.syntax_error is None
 
-    def where(self) -> str:
-        lines = f"line {self.first_line}" if self.first_line == self.last_line else f"lines {self.first_line}-{self.last_line}"
-        return f"cell {self.cell + 1}, {lines}"
+    def lines(self) -> str:
+        return f"line {self.first_line}" if self.first_line == self.last_line else f"lines {self.first_line}-{self.last_line}"
 
     def padded_code(self) -> str:
-        return padded(self.code, self.first_line)
+        """The code moved down to its line, so a traceback's line numbers are the cell's or the file's.
+
+        The first line is a comment because IPython drops leading blank lines.
+        """
+        if self.first_line == 1:
+            return self.code
+        return "#\n" + "\n" * (self.first_line - 2) + self.code
 
 
-def padded(code: str, first_line: int) -> str:
-    """The code moved down to its line, so a traceback's line numbers are the cell's or the file's.
+@dataclass(frozen=True, kw_only=True)
+class Statement(PlannedStatement):
+    """A statement of a code cell. `cell` indexes the notebook's cells (markdown included), from 0;
+    messages count cells from 1, as a reader does (see `where`)."""
 
-    The first line is a comment because IPython drops leading blank lines.
-    """
-    if first_line == 1:
-        return code
-    return "#\n" + "\n" * (first_line - 2) + code
+    cell: int
+
+    @property
+    def id(self) -> str:
+        return f"{self.cell}.{self.index}"
+
+    def where(self) -> str:
+        return f"cell {self.cell + 1}, {self.lines()}"
 
 
 @dataclass(frozen=True)
@@ -102,11 +102,7 @@ def plan_cell(source: str, cell: int, skip_calls: Iterable[str]) -> list[Stateme
     """The statements of one cell's source, numbered in order."""
     skip = frozenset(skip_calls)
     pieces = list(_pieces(source, line_offset=0, skip=skip))
-    return [
-        Statement(cell=cell, index=i, first_line=p.first_line, last_line=p.last_line, code=p.code,
-                  skip_reason=p.skip_reason, syntax_error=p.syntax_error, defines=p.defines, skip_kind=p.skip_kind)
-        for i, p in enumerate(pieces)
-    ]
+    return [Statement(cell=cell, index=i, **vars(piece)) for i, piece in enumerate(pieces)]
 
 
 @dataclass(frozen=True)

@@ -250,7 +250,8 @@ def run_probes(job: dict, job_dir: Path, session: KernelSession, log: EventLog, 
         inputs = str(job_dir / probe["inputs"])
         code = (f"{IN_KERNEL}.run_probe({name!r}, {probe['code']!r}, {inputs!r}, {str(mailbox.folder)!r}, "
                 "globals())")
-        outcome = session.execute(code, probe["timeout"], f"probe:{name}", f"probe {name}", owner={"probe": name})
+        outcome = session.execute(code, probe["timeout"], f"probe:{name}", f"probe {name}", owner={"probe": name},
+                                  cpu_limit=probe.get("cpu_timeout"))
         if outcome.status == "ok":
             problem = mailbox.deliver(name)
             if problem:

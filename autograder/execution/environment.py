@@ -21,8 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from autograder.execution.cells import SKIP_MAGIC, SKIP_SHELL, Statement, as_written
-from autograder.execution.module_plan import ModuleStatement
+from autograder.execution.cells import SKIP_MAGIC, SKIP_SHELL, PlannedStatement, as_written
 from autograder.execution.records import ErrorInfo, ExecutionResult
 
 COURSE_PACKAGES = frozenset({"cs231n"})
@@ -101,7 +100,7 @@ def did_not_run_on_grader(result: ExecutionResult, own_files: list[str]) -> tupl
     found: list[NotRunOnGrader] = []
     failed_ids: set[str] = set()
 
-    def consider(statement: Statement | ModuleStatement, error: ErrorInfo | None, skipped: str | None) -> None:
+    def consider(statement: PlannedStatement, error: ErrorInfo | None, skipped: str | None) -> None:
         if skipped is not None:
             cause = "shell commands and IPython magics are not run when grading"
             what = "skipped"
@@ -116,7 +115,7 @@ def did_not_run_on_grader(result: ExecutionResult, own_files: list[str]) -> tupl
         for name in statement.defines:
             lost[name] = statement.where()
 
-    def defined(statement: Statement | ModuleStatement) -> None:
+    def defined(statement: PlannedStatement) -> None:
         for name in statement.defines:
             lost.pop(name, None)
 

@@ -58,7 +58,8 @@ def write_job_file(job_dir: Path, plans: list[CellPlan], modules: dict[str, list
         "out_fd": out_fd,
         "event_log": event_log_name(attempt),
         "statements": statements,
-        "probes": [{"name": p.name, "code": p.code, "timeout": p.timeout, "inputs": f"inputs/{inputs_filename(p.name)}"}
+        "probes": [{"name": p.name, "code": p.code, "timeout": p.timeout, "cpu_timeout": p.cpu_timeout,
+                    "inputs": f"inputs/{inputs_filename(p.name)}"}
                    for p in probes if p.name not in answered],
         "limits": limits.as_dict(),
     }

@@ -8,6 +8,7 @@ an execution reported idle is still credited to that execution.
 from __future__ import annotations
 
 import json
+import os
 import queue
 import re
 import signal
@@ -25,6 +26,8 @@ PADDING_LINE = re.compile(r"^\s+\d+ #?$")  # context lines of the blank padding 
 TRACEBACK_LINES = 25
 TRACEBACK_CHARS = 4000
 POLL_S = 0.05
+CPU_LOOK_S = 0.5                               # how often a CPU-limited execution's CPU time is read
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class OutputBudget:
@@ -51,6 +54,8 @@ class Outcome:
 
     status: str                       # ok | error | timeout | died | hung
     seconds: float = 0.0
+    cpu_seconds: float | None = None  # the kernel's CPU time during it, when it ran under a CPU limit
+    limit: str | None = None          # which limit ended it: "wall" or "cpu"
     error: dict | None = None         # {"type", "message", "traceback"}
     stdout: str = ""
     stderr: str = ""
@@ -58,8 +63,11 @@ class Outcome:
     user_expressions: dict = field(default_factory=dict)
 
     def record(self) -> dict:
-        return {"status": self.status, "seconds": round(self.seconds, 4), "error": self.error,
-                "stdout": self.stdout, "stderr": self.stderr, "dropped_bytes": self.dropped_bytes}
+        record = {"status": self.status, "seconds": round(self.seconds, 4), "error": self.error,
+                  "stdout": self.stdout, "stderr": self.stderr, "dropped_bytes": self.dropped_bytes}
+        if self.cpu_seconds is not None:
+            record.update(cpu_seconds=round(self.cpu_seconds, 3), limit=self.limit)
+        return record
 
 
 class KernelSession:
@@ -117,13 +125,26 @@ class KernelSession:
         except OSError:
             return ""
 
+    def cpu_seconds(self) -> float:
+        """CPU time the kernel process has used, all its threads and its waited-for children (0 if unknown)."""
+        process = getattr(self.manager.provisioner, "process", None)
+        try:
+            with open(f"/proc/{process.pid}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+        except (AttributeError, OSError, IndexError):
+            return 0.0
+        return sum(int(value) for value in fields[11:15]) / CLOCK_TICKS   # utime, stime, cutime, cstime
+
     def execute(self, code: str, timeout: float, output_key: str, label: str, owner: dict | None = None,
-                user_expressions: dict | None = None) -> Outcome:
+                user_expressions: dict | None = None, cpu_limit: float | None = None) -> Outcome:
         """Run code; `label` names it in tracebacks ("cell 5"), in place of IPython's "Cell In[12]".
 
         `owner` ({"statement": id} or {"probe": name}) is whom output arriving late belongs to.
+        `cpu_limit`: CPU seconds the kernel may use for it; `timeout` (wall) then only backs it up.
         """
         started = time.monotonic()
+        cpu_start = self.cpu_seconds() if cpu_limit is not None else 0.0
+        next_cpu_look = started
         msg_id = self.client.execute(code, silent=False, store_history=True, allow_stdin=False,
                                      stop_on_error=False, user_expressions=user_expressions or {})
         outcome = Outcome("ok")
@@ -138,7 +159,12 @@ class KernelSession:
             now = time.monotonic()
             if interrupted_at is None and now > deadline:
                 self.manager.interrupt_kernel()
-                interrupted_at = now
+                interrupted_at, outcome.limit = now, "wall"
+            elif interrupted_at is None and cpu_limit is not None and now > next_cpu_look:
+                next_cpu_look = now + CPU_LOOK_S
+                if self.cpu_seconds() - cpu_start > cpu_limit:
+                    self.manager.interrupt_kernel()
+                    interrupted_at, outcome.limit = now, "cpu"
             elif interrupted_at is not None and now > interrupted_at + self.interrupt_grace_s:
                 outcome.status = "hung"
                 break
@@ -148,6 +174,8 @@ class KernelSession:
                 outcome.status = "died"
                 break
         outcome.seconds = time.monotonic() - started
+        if cpu_limit is not None:
+            outcome.cpu_seconds = self.cpu_seconds() - cpu_start
         if owner is not None:
             self.finished[msg_id] = (owner, output_key)
         if outcome.status in ("died", "hung"):
@@ -158,7 +186,9 @@ class KernelSession:
         outcome.user_expressions = content.get("user_expressions") or {}
         if interrupted_at is not None:
             outcome.status = "timeout"
-            outcome.error = {"type": "Timeout", "message": f"timed out after {timeout:g} s", "traceback": ""}
+            message = (f"used its budget of {cpu_limit:g} CPU seconds" if outcome.limit == "cpu"
+                       else f"timed out after {timeout:g} s")
+            outcome.error = {"type": "Timeout", "message": message, "traceback": ""}
         elif content.get("status") == "error":
             outcome.status = "error"
             outcome.error = _error_from(content, self.labels)

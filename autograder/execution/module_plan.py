@@ -12,41 +12,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from autograder.execution.cells import Piece, classify, padded, parse_recovering
+from autograder.execution.cells import PlannedStatement, Piece, classify, parse_recovering
 
 
-@dataclass(frozen=True)
-class ModuleStatement:
-    """One top-level statement of a helper module of the submission, and whether it runs.
-
-    `module` is the file's path in the submission (`cs231n/gan_pytorch.py`);
-    line numbers are the file's, from 1.
-    """
+@dataclass(frozen=True, kw_only=True)
+class ModuleStatement(PlannedStatement):
+    """A statement of a helper module: `module` is the file's path in the submission (`cs231n/gan_pytorch.py`)."""
 
     module: str
-    index: int
-    first_line: int
-    last_line: int
-    code: str
-    skip_reason: str | None = None
-    syntax_error: str | None = None
-    defines: tuple[str, ...] = ()
-    skip_kind: str | None = None
 
     @property
     def id(self) -> str:
         return f"{self.module}:{self.index}"
 
-    @property
-    def runs(self) -> bool:
-        return self.skip_reason is None and self.syntax_error is None
-
     def where(self) -> str:
-        lines = f"line {self.first_line}" if self.first_line == self.last_line else f"lines {self.first_line}-{self.last_line}"
-        return f"{self.module}, {lines}"
-
-    def padded_code(self) -> str:
-        return padded(self.code, self.first_line)
+        return f"{self.module}, {self.lines()}"
 
 
 def plan_module(source: str, module: str, skip_calls: Iterable[str]) -> list[ModuleStatement]:
@@ -64,12 +44,7 @@ def plan_module(source: str, module: str, skip_calls: Iterable[str]) -> list[Mod
             continue
         for node in tree_or_error.body:
             pieces.extend(classify(node, lines, 0, skip))
-    return [
-        ModuleStatement(module=module, index=i, first_line=p.first_line, last_line=p.last_line, code=p.code,
-                        skip_reason=p.skip_reason, syntax_error=p.syntax_error, defines=p.defines,
-                        skip_kind=p.skip_kind)
-        for i, p in enumerate(pieces)
-    ]
+    return [ModuleStatement(module=module, index=i, **vars(piece)) for i, piece in enumerate(pieces)]
 
 
 

@@ -37,7 +37,9 @@ class Probe:
     name: str
     code: str
     inputs: dict[str, np.ndarray] = field(default_factory=dict)
-    timeout: float = 30.0
+    timeout: float = 30.0               # wall seconds
+    cpu_timeout: float | None = None    # CPU seconds of the kernel (all its threads): the budget in work, so a
+                                        # busy machine does not end it early; `timeout` is then only a backstop
 
 
 @dataclass
@@ -50,6 +52,7 @@ class ProbeResult:
     error: str | None = None
     stdout: str = ""
     seconds: float = 0.0
+    graders_trouble: bool = False    # the error is the grading machine's (no sandbox, an unusable kernel Python)
 
     @property
     def ok(self) -> bool:

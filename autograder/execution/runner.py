@@ -114,12 +114,13 @@ def _run(plans: list[CellPlan], modules: dict[str, list[ModuleStatement]], helpe
          datasets: tuple[str, ...], started: float) -> ExecutionResult:
     support = detect_sandbox() if sandbox else None
     if support is not None and not support.available:
-        return _nothing_ran(plans, probes, limits, started, f"the sandbox is not available: {support.reason}", False)
+        return _nothing_ran(plans, probes, limits, started, f"the sandbox is not available: {support.reason}", False,
+                            graders_trouble=True)
     try:
         kernel_env = describe_python(kernel_python)
     except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as exc:
         reason = f"the kernel's Python {kernel_python} could not be used: {exc}"
-        return _nothing_ran(plans, probes, limits, started, reason, sandbox)
+        return _nothing_ran(plans, probes, limits, started, reason, sandbox, graders_trouble=True)
     problem = write_job(job_dir, helper_files, probes, datasets)
     if problem:
         return _nothing_ran(plans, probes, limits, started, problem, sandbox)
@@ -153,7 +154,8 @@ def _run(plans: list[CellPlan], modules: dict[str, list[ModuleStatement]], helpe
                     answered |= attempt.answered_probes() | {name}
     except OSError as exc:  # cgroups, files or the launch itself
         reason = f"the sandbox could not be run: {exc}"
-        return _nothing_ran(plans, probes, limits, started, reason, support is not None, enforcement)
+        return _nothing_ran(plans, probes, limits, started, reason, support is not None, enforcement,
+                            graders_trouble=True)
     return _collect(plans, modules, probes, limits, job_dir, support is not None, enforcement, started, attempts)
 
 
@@ -231,11 +233,17 @@ def _unsandboxed_command(job_dir: Path, kernel_python: str, limits: SandboxLimit
 
 
 def _nothing_ran(plans: list[CellPlan], probes: list[Probe], limits: SandboxLimits, started: float, reason: str,
-                 sandboxed: bool, enforcement: dict[str, str] | None = None) -> ExecutionResult:
-    """The result of a run that never reached the kernel: every statement and probe not run, and why."""
+                 sandboxed: bool, enforcement: dict[str, str] | None = None,
+                 graders_trouble: bool = False) -> ExecutionResult:
+    """The result of a run that never reached the kernel: every statement and probe not run, and why.
+
+    `graders_trouble`: the cause is the grading machine's (no sandbox, a kernel Python that cannot be
+    used), so the probes' checks are not graded rather than failed.
+    """
     not_run = f"not run: {reason}"
     result = ExecutionResult(records.build_records(plans, [], [], not_run),
-                             {p.name: ProbeResult(p.name, error=not_run) for p in probes},
+                             {p.name: ProbeResult(p.name, error=not_run, graders_trouble=graders_trouble)
+                              for p in probes},
                              [], sandboxed, limits, enforcement or {}, error=reason)
     result.timings.total_s = time.time() - started
     return result
@@ -296,8 +304,9 @@ def _collect(plans: list[CellPlan], modules: dict[str, list[ModuleStatement]], p
     killed_by = {death.probe: death for death in deaths if death.probe is not None}
     results = {}
     for probe in probes:
-        if pending == ("probe", probe.name):
-            results[probe.name] = ProbeResult(probe.name, error=f"was running when {error}")
+        if pending == ("probe", probe.name):   # a probe limited in work that the wall limit cut short was starved
+            results[probe.name] = ProbeResult(probe.name, error=f"was running when {error}",
+                                              graders_trouble=probe.cpu_timeout is not None)
         else:
             late_stdout = "".join(text for stream, text, _ in records.late_output(events, "probe", probe.name)
                                   if stream == "stdout")
@@ -327,7 +336,14 @@ def _probe_result(probe: Probe, event: dict | None, late_stdout: str, out_dir: P
     if status == "ok":
         outputs, info, error = read_probe_outputs(out_dir, probe.name, limits.probe_output_mb << 20)
         return ProbeResult(probe.name, outputs, info, error, stdout, seconds)
-    if status == "timeout":
+    if status == "timeout" and probe.cpu_timeout is not None:
+        used = records.number_field(event, "cpu_seconds")
+        if event.get("limit") == "wall":   # the budget is work: running out of wall time first is the machine's
+            error = (f"the grading machine was too busy: {probe.timeout:g} s went by while the code used "
+                     f"{used:.0f} of its {probe.cpu_timeout:g} CPU seconds")
+            return ProbeResult(probe.name, error=error, stdout=stdout, seconds=seconds, graders_trouble=True)
+        error = f"used its whole budget of {probe.cpu_timeout:g} CPU seconds"
+    elif status == "timeout":
         error = f"timed out after {probe.timeout:g} s"
     elif status == "hung":
         error = death.reason if death else f"timed out after {probe.timeout:g} s and the kernel was stopped"

@@ -1,6 +1,7 @@
 """OUT/grades.csv: one row per submission, one column per rubric item, for an LMS gradebook.
 
-Columns: submission_id, assignment, state, score, max_score, then every
+Columns: submission_id, assignment, state (graded, incomplete: some items not
+graded yet, or not_graded), score, max_score, then every
 rubric item id (the packs' items in rubric order; a batch of several packs
 gets the union, blank where an item is not the row's pack's).
 """
@@ -24,7 +25,7 @@ def grades_csv(grades: Iterable[StoredGrade]) -> str:
         for name in items:
             if name not in item_columns:
                 item_columns.append(name)
-        fixed = [grade.id, grade.pack or "", grade.state, format_points(grade.score), format_points(grade.max_score)]
+        fixed = [grade.id, grade.pack or "", grade.shown_state, format_points(grade.score), format_points(grade.max_score)]
         rows.append((fixed, items))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

@@ -66,6 +66,7 @@ class IndexRow:
     output: str
     graded_at: str
     link: str | None  # the feedback page, relative to OUT
+    not_graded_items: tuple[str, ...] = ()
 
 
 def index_html(rows: list[IndexRow], packs: dict[str, Pack], failure_rates: list[tuple[str, str, int, int]]) -> str:
@@ -89,7 +90,8 @@ def index_html(rows: list[IndexRow], packs: dict[str, Pack], failure_rates: list
     return _templates.get_template("index.html").render(
         total=len(rows),
         packs=sections,
-        not_graded=[row for row in rows if row.state != "graded"],
+        not_graded=[row for row in rows if row.state == "not_graded"],
+        incomplete=[row for row in rows if row.state == "incomplete"],
         slowest=sorted((row for row in rows if row.link), key=lambda row: -row.execution_time)[:SLOWEST],
         rows=rows,
         written_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),

@@ -85,5 +85,6 @@ def _with_files(stored: StoredGrade, book: Gradebook) -> GradeResult:
 
 def _index_row(grade: StoredGrade) -> IndexRow:
     has_page = grade.document is not None
-    return IndexRow(grade.id, grade.pack, grade.state, grade.score, grade.max_score, grade.execution_time,
-                    grade.output, grade.graded_at, f"{grade.id}/{FEEDBACK_FILE}" if has_page else None)
+    return IndexRow(grade.id, grade.pack, grade.shown_state, grade.score, grade.max_score, grade.execution_time,
+                    grade.output, grade.graded_at, f"{grade.id}/{FEEDBACK_FILE}" if has_page else None,
+                    tuple(grade.not_graded_items))

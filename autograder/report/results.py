@@ -15,6 +15,16 @@ write mean, there:
   `after_published` or `visible`, the default).
 - `extra_data`: data stored with the result and not shown; gangrade keeps its
   own record there, under `gangrade` (versions, sandboxed or not, graded or not).
+
+An item the grader could not judge (its own trouble: brief training switched
+off, no sandbox, a check of its own that failed) is "not graded". Gradescope
+knows only passed and failed, so such an item is written with `status`
+`failed`, its provisional score (the points of the checks that were judged)
+and an `output` that begins "Not graded"; `extra_data.gangrade.not_graded_items`
+lists them and `incomplete` is true. Those whose cause may pass (no sandbox,
+an unusable kernel Python) are also in `retry_items`, and the next `gangrade
+grade` of the same submission grades them again; a setting (brief training
+switched off) would only give the same again.
 """
 from __future__ import annotations
 
@@ -33,10 +43,12 @@ import autograder
 from autograder.packs import Pack
 
 RESULTS_FILE = "results.json"
-STATUSES = ("passed", "failed")
+STATUSES = ("passed", "failed", "not_graded")
+NOT_GRADED_PREFIX = "Not graded (the grader's own trouble, not your code): "
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 # Keys of extra_data.gangrade that GradeResult fills itself; `extra` may not reuse them.
-RESERVED_KEYS = frozenset({"submission_id", "graded", "sandboxed", "versions"})
+RESERVED_KEYS = frozenset({"submission_id", "graded", "sandboxed", "versions", "incomplete", "not_graded_items",
+                           "retry_items"})
 
 
 def grader_versions() -> dict[str, str]:
@@ -57,9 +69,11 @@ class ItemResult:
     name: str  # the rubric item id
     score: float
     max_score: float
-    status: str  # "passed" or "failed"
+    status: str  # "passed", "failed" (the code failed a judged check) or "not_graded" (some checks not judged)
     output: str = ""  # what went wrong, in words a student can act on
     visibility: str = "visible"
+    complete: bool = True  # False when some of its checks were not judged (status failed or not_graded)
+    retry: bool = False    # ... and the next run should judge them again (the cause may pass)
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -107,6 +121,19 @@ class GradeResult:
     def failed_items(self) -> list[ItemResult]:
         return [item for item in self.items if item.status == "failed"]
 
+    @property
+    def not_graded_items(self) -> list[ItemResult]:
+        """Items with checks the grader could not judge (status not_graded, or failed with such checks too)."""
+        return [item for item in self.items if not item.complete]
+
+    @property
+    def incomplete(self) -> bool:
+        return self.graded and bool(self.not_graded_items)
+
+    @property
+    def retry_items(self) -> list[ItemResult]:
+        return [item for item in self.items if item.retry]
+
 
 def failed_submission_result(pack: Pack, submission_id: str, reason: str, execution_time: float, *, sandboxed: bool = False) -> GradeResult:
     """A score-0 result for a submission that could not be graded, every rubric item failed with the reason."""
@@ -135,8 +162,8 @@ def to_gradescope(result: GradeResult) -> dict[str, Any]:
                 "name": item.name,
                 "score": item.score,
                 "max_score": item.max_score,
-                "status": item.status,
-                "output": item.output,
+                "status": "passed" if item.status == "passed" else "failed",   # all Gradescope knows
+                "output": NOT_GRADED_PREFIX + item.output if item.status == "not_graded" else item.output,
                 "visibility": item.visibility,
             }
             for item in result.items
@@ -145,6 +172,9 @@ def to_gradescope(result: GradeResult) -> dict[str, Any]:
             "gangrade": {
                 "submission_id": result.submission_id,
                 "graded": result.graded,
+                "incomplete": result.incomplete,
+                "not_graded_items": [item.name for item in result.not_graded_items],
+                "retry_items": [item.name for item in result.retry_items],
                 "sandboxed": result.sandboxed,
                 "versions": result.versions,
                 **result.extra,
@@ -156,10 +186,9 @@ def to_gradescope(result: GradeResult) -> dict[str, Any]:
 def from_gradescope(document: dict[str, Any], submission_id: str | None = None) -> GradeResult:
     """Read back what `to_gradescope` wrote (for `gangrade report`); `submission_id` if the record lacks one."""
     record = dict(document.get("extra_data", {}).get("gangrade", {}))
-    items = [
-        ItemResult(t["name"], t["score"], t["max_score"], t["status"], t.get("output", ""), t.get("visibility", "visible"))
-        for t in document["tests"]
-    ]
+    record.pop("incomplete", None)
+    not_graded, retry = set(record.pop("not_graded_items", [])), set(record.pop("retry_items", []))
+    items = [_item_from_test(t, t["name"] in not_graded, t["name"] in retry) for t in document["tests"]]
     return GradeResult(
         submission_id=record.pop("submission_id", submission_id),
         items=items,
@@ -170,6 +199,15 @@ def from_gradescope(document: dict[str, Any], submission_id: str | None = None) 
         versions=record.pop("versions", {}),
         extra=record,
     )
+
+
+def _item_from_test(test: dict, incomplete: bool, retry: bool) -> ItemResult:
+    """An item as `to_gradescope` wrote it: a not-graded one has its prefixed output and status back."""
+    output, status = test.get("output", ""), test["status"]
+    if incomplete and output.startswith(NOT_GRADED_PREFIX):
+        output, status = output[len(NOT_GRADED_PREFIX):], "not_graded"
+    return ItemResult(test["name"], test["score"], test["max_score"], status, output, test.get("visibility", "visible"),
+                      complete=not incomplete, retry=retry)
 
 
 def write_results(out_dir: str | Path, result: GradeResult, pack: Pack | None = None) -> Path:

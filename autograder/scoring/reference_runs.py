@@ -25,6 +25,8 @@ from autograder.packs import Pack
 REFERENCE_ROOT = Path(__file__).resolve().parents[2] / "reference"
 
 
+RUN_FORMAT = 2   # what a cached run records (2: its CPU seconds too); older caches are run again
+
 def default_cache_dir() -> Path:
     """$GANGRADE_CACHE, else $XDG_CACHE_HOME/gangrade, else ~/.cache/gangrade."""
     if os.environ.get("GANGRADE_CACHE"):
@@ -43,7 +45,7 @@ def _reference_source_digest() -> str:
 
 def run_key(pack: Pack, recipe: dict, steps: int, device: str, seed: int, images: np.ndarray) -> str:
     decided_by = {
-        "pack": pack.id, "recipe": recipe, "steps": steps, "device": device, "seed": seed,
+        "format": RUN_FORMAT, "pack": pack.id, "recipe": recipe, "steps": steps, "device": device, "seed": seed,
         "torch": torch.__version__, "reference": _reference_source_digest(),
         "data": hashlib.sha256(np.ascontiguousarray(images).tobytes()).hexdigest(),
     }
@@ -112,6 +114,7 @@ class ReferenceRuns:
                                 **{f"curve.{name}": values for name, values in run["curves"].items()}})
             os.replace(partial, arrays_path)
             partial = meta_path.with_name(f"{meta_path.name}.{os.getpid()}.partial")
-            partial.write_text(json.dumps({"seconds": run["seconds"], "steps": run["steps"]}))
+            partial.write_text(json.dumps({"seconds": run["seconds"], "cpu_seconds": run["cpu_seconds"],
+                                           "steps": run["steps"]}))
             os.replace(partial, meta_path)
         return run

@@ -21,6 +21,7 @@ from autograder.execution.limits import SandboxLimits
 from autograder.execution.sandbox import detect_sandbox
 from autograder.grading import GradeOptions
 from autograder.packs import discover_packs
+from autograder.report.results import NOT_GRADED_PREFIX
 from autograder.training_setup import TrainingOptions
 
 PACKS = {pack.id: pack for pack in discover_packs()}
@@ -30,6 +31,7 @@ PARALLEL_GRADES = 2
 # One torch thread per kernel: two kernels at a time share the two cores of a CI machine.
 OPTIONS = GradeOptions(limits=SandboxLimits(threads=1), training=TrainingOptions(device="cpu", steps=0))
 BRIEF_PREFIX = "brief training:"
+NOT_GRADED = ": not graded: "
 
 needs_sandbox = pytest.mark.skipif(not detect_sandbox().available, reason=detect_sandbox().reason)
 CASES = [(pack_id, rel) for pack_id in sorted(EXPECTED) for rel in sorted(EXPECTED[pack_id])]
@@ -52,11 +54,12 @@ def _results(graded: dict[str, Path], pack_id: str, rel: str) -> dict:
 
 
 def failed_checks(test: dict) -> list[str]:
-    """The failed-check lines of an item's output, brief training's left out."""
+    """The failed-check lines of an item's output: brief training's, and checks not graded, left out."""
     if test["status"] == "passed":
         return []
-    return [line for line in test["output"].splitlines()
-            if line and not line.startswith("Hint:") and not line.startswith(BRIEF_PREFIX)]
+    output = test["output"].removeprefix(NOT_GRADED_PREFIX)
+    return [line for line in output.splitlines()
+            if line and not line.startswith("Hint:") and not line.startswith(BRIEF_PREFIX) and NOT_GRADED not in line]
 
 
 @pytest.mark.parametrize("pack_id", sorted(EXPECTED))
@@ -91,7 +94,14 @@ def test_sample_gets_exactly_its_expected_items(graded, pack_id, rel):
 
 @needs_sandbox
 @pytest.mark.parametrize("pack_id", sorted(EXPECTED))
-def test_brief_training_is_reported_as_not_run(graded, pack_id):
-    results = _results(graded, pack_id, "solution.ipynb")
-    outputs = [t["output"] for t in results["tests"]]
-    assert any(f"{BRIEF_PREFIX} not run: brief training was switched off" in output for output in outputs)
+def test_brief_training_switched_off_leaves_its_items_not_graded_never_failed(graded, pack_id):
+    valid = ["solution.ipynb"] + [rel for rel in EXPECTED[pack_id] if rel.startswith("valid/")]
+    for rel in valid:
+        results = _results(graded, pack_id, rel)
+        record = results["extra_data"]["gangrade"]
+        not_graded = set(record["not_graded_items"])
+        assert record["incomplete"] and not_graded and record["retry_items"] == []   # a setting: no retry
+        assert all(t["status"] == "passed" or t["name"] in not_graded for t in results["tests"]), rel
+        for test in results["tests"]:
+            if test["name"] in not_graded:
+                assert f"{BRIEF_PREFIX} not graded: not run: brief training was switched off" in test["output"]
