@@ -97,8 +97,11 @@ class Sample:
         budget on a CPU
     may_fail: items whose brief-training outcome depends on the budget or the
         device (the note says why)
-    files: for a .zip, the helper files beside the notebook, path -> text
-    notebook_name: for a .zip, the name of the notebook inside it
+    files: for a .zip, the helper files, path (from the zip's root) -> text
+    notebook_name: for a .zip, the notebook's path inside it; it may name a sub-folder
+        ("assignment3/GANs-PyTorch.ipynb"), as a zip of a Drive or home folder does
+    zip_folders: for a .zip, also write an entry for each folder, as `zip -r` and the
+        file managers' "compress" do (the default writes the files only)
     """
 
     path: str
@@ -110,3 +113,4 @@ class Sample:
     note: str | None = None
     files: dict[str, str] = field(default_factory=dict)
     notebook_name: str | None = None
+    zip_folders: bool = False

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import nbformat
 
@@ -58,14 +58,35 @@ def notebook_bytes(notebook: nbformat.NotebookNode) -> bytes:
     return (text if text.endswith("\n") else text + "\n").encode("utf-8")
 
 
-def zip_bytes(members: dict[str, bytes], path: Path) -> None:
-    """Write a zip of `members` (name -> bytes) with fixed timestamps and permissions."""
+def zip_bytes(members: dict[str, bytes], path: Path, folders: bool = False) -> None:
+    """Write a zip of `members` (name -> bytes) with fixed timestamps and permissions.
+
+    With `folders`, each folder of a member also gets its own entry ("assignment3/"), just
+    before the first member inside it, as `zip -r` writes them.
+    """
+    written: set[str] = set()
     with zipfile.ZipFile(path, "w") as archive:
         for name in sorted(members):
+            parts = PurePosixPath(name).parts[:-1]
+            for depth in range(1, len(parts) + 1) if folders else ():
+                folder = "/".join(parts[:depth]) + "/"
+                if folder not in written:
+                    info = zipfile.ZipInfo(folder, date_time=ZIP_TIMESTAMP)
+                    info.external_attr = (0o40755 << 16) | 0x10  # a directory, for unix and for DOS
+                    archive.writestr(info, b"")
+                    written.add(folder)
             info = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, members[name])
+
+
+def member_path(sample_path: str, name: str) -> str:
+    """`name` checked as a path inside a zip: relative, '/'-separated, no '.' or '..' parts."""
+    parts = name.split("/")
+    if not name or name.startswith("/") or "\\" in name or any(part in ("", ".", "..") for part in parts):
+        raise ValueError(f"{sample_path}: {name!r} is not a relative path inside the zip")
+    return name
 
 
 def write_sample(samples_dir: Path, assignment: str, cells: tuple[Cell, ...], sample: Sample) -> Path:
@@ -74,14 +95,16 @@ def write_sample(samples_dir: Path, assignment: str, cells: tuple[Cell, ...], sa
     path = samples_dir / sample.path
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".zip":
-        if sample.notebook_name is None:
-            raise ValueError(f"{sample.path}: a zip sample needs notebook_name")
-        members = {name: text.encode("utf-8") for name, text in sample.files.items()}
+        if sample.notebook_name is None or not sample.notebook_name.endswith(".ipynb"):
+            raise ValueError(f"{sample.path}: a zip sample needs a notebook_name ending in .ipynb")
+        members = {member_path(sample.path, name): text.encode("utf-8") for name, text in sample.files.items()}
+        if member_path(sample.path, sample.notebook_name) in members:
+            raise ValueError(f"{sample.path}: {sample.notebook_name} is both the notebook and a helper file")
         members[sample.notebook_name] = notebook
-        zip_bytes(members, path)
+        zip_bytes(members, path, folders=sample.zip_folders)
     else:
-        if sample.files:
-            raise ValueError(f"{sample.path}: helper files need a .zip sample")
+        if sample.files or sample.notebook_name is not None or sample.zip_folders:
+            raise ValueError(f"{sample.path}: helper files, notebook_name and zip_folders need a .zip sample")
         path.write_bytes(notebook)
     return path
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from samplekit.edits import Drop, InsertAfter, Replace, SetSource, Sample
 from notebook_cells import code
+from valid_colab_samples import COLAB_SAMPLES
 from valid_zip_module import GAN_PYTORCH
 
 # ------------------------------------------------------------------ 1. the 2018/2019 signatures
@@ -610,5 +611,5 @@ print(INLINE_Q1)
 
 VALID_SAMPLES: tuple[Sample, ...] = (
     FORM_2018, COURSE_DC_CODE, OLD_DTYPE, MODULE_SUBCLASSES, FAILING_CELLS, ZIP_2020, FUNCTIONAL,
-    NUMPY_MINDED,
+    NUMPY_MINDED, *COLAB_SAMPLES,
 )

@@ -9,6 +9,7 @@ kernel sizes with the same shapes. A fair grader gives each full marks.
 from __future__ import annotations
 
 from samplekit.edits import Replace, SetSource, Sample
+from valid_colab_samples import COLAB_SAMPLES
 
 # ------------------------------------------------------------------ 1. nn.Sequential, slope 0.1
 
@@ -212,4 +213,5 @@ OTHER_KERNELS = Sample(
     note="The lab fixes the widths and the shapes, not the kernels.",
 )
 
-VALID_SAMPLES: tuple[Sample, ...] = (SEQUENTIAL, FUNCTIONAL, CONCATENATED, NAME_PREFIX, OTHER_KERNELS)
+VALID_SAMPLES: tuple[Sample, ...] = (SEQUENTIAL, FUNCTIONAL, CONCATENATED, NAME_PREFIX, OTHER_KERNELS,
+                                     *COLAB_SAMPLES)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from notebook_cells import code
 from samplekit.edits import InsertAfter, Replace, Sample, SetSource
+from valid_colab_samples import COLAB_SAMPLES
 
 # ------------------------------------------------------------------ 1. ResNet with layer norm, z as rows
 
@@ -380,4 +381,5 @@ def train_step(G, critic, g_opt, c_opt, real, z_dim=Z_DIM, n_critic=1, lam=10.0)
          "so it is probed with batches of at least 2.",
 )
 
-VALID_SAMPLES: tuple[Sample, ...] = (RESNET_LAYERNORM, PREFIX_NAMES, FAILING_CELLS, SEQUENTIAL, CAOGANG_STYLE)
+VALID_SAMPLES: tuple[Sample, ...] = (RESNET_LAYERNORM, PREFIX_NAMES, FAILING_CELLS, SEQUENTIAL, CAOGANG_STYLE,
+                                     *COLAB_SAMPLES)

@@ -12,6 +12,7 @@ gives each full marks.
 from __future__ import annotations
 
 from samplekit.edits import Replace, Sample, SetSource
+from valid_colab_samples import COLAB_SAMPLES
 
 # ------------------------------------------------------------------ 1. nn.Sequential everywhere
 
@@ -386,4 +387,5 @@ MODELS_ZIP = Sample(
     note="Grade with the zip's folder as the working directory, so that the notebook can import models.",
 )
 
-VALID_SAMPLES: tuple[Sample, ...] = (SEQUENTIAL, FUNCTIONAL_TF_PORT, FLAT_IMAGES, TF_BATCHNORM, MODELS_ZIP)
+VALID_SAMPLES: tuple[Sample, ...] = (SEQUENTIAL, FUNCTIONAL_TF_PORT, FLAT_IMAGES, TF_BATCHNORM, MODELS_ZIP,
+                                     *COLAB_SAMPLES)

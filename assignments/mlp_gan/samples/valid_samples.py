@@ -11,6 +11,7 @@ full marks.
 from __future__ import annotations
 
 from samplekit.edits import Replace, Sample, SetSource
+from valid_colab_samples import COLAB_SAMPLES
 
 # ------------------------------------------------------------------ 1. module classes
 
@@ -285,4 +286,5 @@ def make_optimizers(D, G):
 
 VALID_SAMPLES: tuple[Sample, ...] = (
     MODULE_CLASSES, THETA_LISTS, TORCH_LAYOUT, SEQUENTIAL_FACTORIES, NUMPY_HABITS, MODULE_INSTANCES,
+    *COLAB_SAMPLES,
 )
