@@ -173,8 +173,10 @@ def build_bwrap_command(
             args += ["--symlink", os.readlink(path), directory]
         elif path.is_dir():
             binds.append((directory, directory))
-    # /tmp is the sandbox's own, in memory (charged to its memory cgroup), writable by anyone like a real /tmp.
-    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(tmp_size_mb << 20), "--tmpfs", "/tmp"]
+    # /tmp is the sandbox's own, in memory (charged to its memory cgroup), writable by anyone like a real /tmp;
+    # so is /dev/shm, where multiprocessing and torch's DataLoader workers share memory.
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(tmp_size_mb << 20), "--tmpfs", "/tmp",
+             "--perms", "1777", "--size", str(tmp_size_mb << 20), "--tmpfs", "/dev/shm"]
     for name in ETC_FILES:
         if Path("/etc", name).exists():
             binds.append((f"/etc/{name}", f"/etc/{name}"))

@@ -1,7 +1,8 @@
 """The course's own data cells in the kernel: torchvision imports, and its MNIST comes from the staged digits.
 
-Each scenario runs in a child Python process with the hooks installed, as
-the driver installs them in a kernel (they change `sys.meta_path`).
+Most scenarios run in a child Python process with the hooks installed, as
+the driver installs them in a kernel (they change `sys.meta_path`); the
+last runs a data cell in the sandbox itself.
 """
 from __future__ import annotations
 
@@ -15,8 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nbformat.v4 import new_code_cell, new_notebook
+
 from autograder.data.mnist import load_bundled, read_idx
 from autograder.execution import staged_data
+from autograder.execution.probes_protocol import Probe
+from autograder.execution.runner import run_submission
+from autograder.execution.sandbox import SandboxLimits, detect_sandbox
 
 CHILD = textwrap.dedent('''\
     import json, os, sys
@@ -94,3 +100,21 @@ def test_celeba_is_staged_as_jpegs_of_celebas_size(tmp_path):
         assert image.size == staged_data.CELEBA_SIZE and image.mode == "RGB"
     beside = sorted((tmp_path / "celeba" / staged_data.CELEBA_FOLDER).glob("*.jpg"))   # for ImageFolder("celeba")
     assert [face.read_bytes() for face in beside] == [face.read_bytes() for face in faces]
+
+
+# ------------------------------------------------------------------ in the sandbox
+
+@pytest.mark.skipif(not detect_sandbox().available, reason="no sandbox here")
+def test_a_data_cell_of_the_course_runs_in_the_sandbox_with_loader_workers():
+    """torchvision's MNIST from the staged digits, iterated by a DataLoader with worker processes (/dev/shm)."""
+    notebook = new_notebook(cells=[new_code_cell(
+        "import torch, torchvision.datasets as dset, torchvision.transforms as T\n"
+        "from torch.utils.data import DataLoader\n"
+        "train = dset.MNIST('./cs231n/datasets/MNIST_data', train=True, download=True, transform=T.ToTensor())\n"
+        "loader = DataLoader(train, batch_size=64, shuffle=True, num_workers=2)\n"
+        "images, labels = next(iter(loader))\n"
+        "SHAPE = list(images.shape)\n")])
+    result = run_submission(notebook, probes=[Probe("shape", "info['shape'] = SHAPE")],
+                            limits=SandboxLimits(threads=1, wall_s=120), datasets=("mnist",))
+    assert [r.status for r in result.statements()] == ["ok"] * 6, [str(r.error) for r in result.statements()]
+    assert result.probes["shape"].info == {"shape": [64, 1, 28, 28]}
