@@ -88,7 +88,7 @@ def test_a_name_defined_again_is_no_longer_lost():
 def test_a_missing_module_of_the_submission_is_the_students():
     source = "from cs231n.gan_pytorch import *\nfrom helpers import thing\nimport torchsummary\n"
     errors = {1: ErrorInfo("ModuleNotFoundError", "No module named 'cs231n'"),
-              2: ErrorInfo("ImportError", "cannot import name 'thing' from 'helpers' (/work/helpers.py)"),
+              2: ErrorInfo("ImportError", "cannot import name 'thing' from 'helpers' (helpers.py)"),
               3: ErrorInfo("ModuleNotFoundError", "No module named 'torchsummary'")}
     listed, _ = did_not_run_on_grader(run_of(source, errors), ["helpers.py"])
     assert [entry.where for entry in listed] == ["cell 1, line 3"]
