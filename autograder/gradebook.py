@@ -133,14 +133,18 @@ class StoredGrade:
         return None if self.document is None else from_gradescope(self.document, self.id)
 
     @property
+    def gangrade_record(self) -> dict:
+        """gangrade's own record in the results.json document (extra_data.gangrade); {} without one."""
+        return (self.document or {}).get("extra_data", {}).get("gangrade", {})
+
+    @property
     def shown_state(self) -> str:
         """graded, incomplete (graded, with items the grader could not judge yet) or not_graded."""
-        record = (self.document or {}).get("extra_data", {}).get("gangrade", {})
-        return "incomplete" if self.state == "graded" and record.get("not_graded_items") else self.state
+        return "incomplete" if self.state == "graded" and self.not_graded_items else self.state
 
     @property
     def not_graded_items(self) -> list[str]:
-        return list((self.document or {}).get("extra_data", {}).get("gangrade", {}).get("not_graded_items", []))
+        return list(self.gangrade_record.get("not_graded_items", []))
 
 
 GRADE_COLUMNS = "id, source, pack, state, score, max_score, execution_time, output, run_id, graded_at, document"
@@ -214,8 +218,7 @@ class Gradebook:
             (submission_id, sha256, identity.pack, identity.grader_version, identity.fixtures_version, identity.settings),
         ).fetchone()
         grade = None if row is None else _stored_grade(row)
-        record = (grade.document or {}).get("extra_data", {}).get("gangrade", {}) if grade else {}
-        return grade if record.get("retry_items") else None
+        return grade if grade is not None and grade.gangrade_record.get("retry_items") else None
 
     def record(self, run_id: int, source: str, result: GradeResult, identity: GradeIdentity | None,
                sha256: str | None, retry: bool = False) -> None:

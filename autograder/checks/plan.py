@@ -6,7 +6,8 @@ item is its `weight`; inside a group every outcome counts the same. A probe
 that raised or timed out in the student's code fails its whole group with
 that reason. What is the grader's own trouble (a probe it never ran, a
 judge of its own that raised, brief training switched off) is "not graded":
-it earns nothing yet, fails nothing, and the next run grades it again.
+it earns nothing yet and fails nothing; when its cause may pass (no sandbox,
+a starved run: `retry`), the next run grades it again.
 """
 from __future__ import annotations
 

@@ -128,14 +128,19 @@ def _pieces(raw_source: str, line_offset: int, skip: frozenset[str]) -> Iterator
         return
     # IPython drops the cell's leading blank lines; count them back in.
     line_offset += _leading_blank_lines(raw_source) - _leading_blank_lines(source)
+    yield from python_pieces(source, line_offset, skip)
+
+
+def python_pieces(source: str, line_offset: int, skip: frozenset[str]) -> Iterator[Piece]:
+    """Split plain Python into pieces (a cell after IPython's translation, or a module's file)."""
     lines = source.splitlines(keepends=True)
-    for first, last, tree_or_error in parse_recovering(source):
+    for first, last, tree_or_error in _parse_recovering(source):
         if isinstance(tree_or_error, str):
             yield Piece(first + line_offset, last + line_offset, "".join(lines[first - 1:last]),
-                         syntax_error=tree_or_error)
+                        syntax_error=tree_or_error)
             continue
         for node in tree_or_error.body:
-            yield from classify(node, lines, line_offset, skip)
+            yield from _classify(node, lines, line_offset, skip)
 
 
 def _leading_blank_lines(source: str) -> int:
@@ -147,7 +152,7 @@ def _leading_blank_lines(source: str) -> int:
     return count
 
 
-def classify(node: ast.stmt, lines: list[str], line_offset: int, skip: frozenset[str]) -> Iterator[Piece]:
+def _classify(node: ast.stmt, lines: list[str], line_offset: int, skip: frozenset[str]) -> Iterator[Piece]:
     first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
     last = node.end_lineno or node.lineno
     code = _segment(lines, node, first)
@@ -198,7 +203,7 @@ def _segment(lines: list[str], node: ast.stmt, first: int) -> str:
     return b"".join(chunk).decode(errors="replace")
 
 
-def parse_recovering(source: str) -> Iterator[tuple[int, int, ast.Module | str]]:
+def _parse_recovering(source: str) -> Iterator[tuple[int, int, ast.Module | str]]:
     """Parse the whole source; if that fails, parse it in top-level chunks and report the bad ones.
 
     Yields (first_line, last_line, tree or "SyntaxError: ..."). A chunk

@@ -43,7 +43,12 @@ from pathlib import Path
 from autograder.execution.kernel_session import KernelSession, Outcome, OutputBudget
 from autograder.execution.probes_protocol import info_filename, outputs_filename
 
-IN_KERNEL = "__import__('autograder.execution.in_kernel', fromlist=['_'])"
+def kernel_module(name: str) -> str:
+    """An expression for one of gangrade's kernel-side modules that binds no name in the notebook."""
+    return f"__import__('autograder.execution.{name}', fromlist=['_'])"
+
+
+IN_KERNEL = kernel_module("in_kernel")
 MAX_MODULE_EVENTS = 500      # the kernel's word on its modules: read as untrusted, and capped
 STAGED_MNIST = "MNIST_data"   # staged_data.MNIST_FOLDER (the driver imports nothing of the grader's side)
 PR_SET_DUMPABLE = 4
@@ -102,25 +107,36 @@ def seed_randomness(session: KernelSession) -> None:
     session.execute("", 60.0, "seed", "gangrade", user_expressions={"seed": f"exec({SEED_RANDOMNESS!r}, {{}})"})
 
 
+def evaluate(session: KernelSession, label: str, expression: str, timeout: float = 30.0):
+    """The value of a gangrade expression evaluated in the kernel (a Python literal), or None.
+
+    The kernel runs student code, so its answer is parsed as a literal, never trusted further.
+    """
+    outcome = session.execute("", timeout, label, "gangrade", user_expressions={"value": expression})
+    answer = outcome.user_expressions.get("value", {})
+    if answer.get("status") != "ok":
+        return None
+    try:
+        return ast.literal_eval(answer.get("data", {}).get("text/plain", "None"))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+
+
 def install_import_hooks(session: KernelSession, job: dict, work_dir: Path) -> None:
     """The submission's modules run statement by statement; torchvision and its MNIST work offline."""
-    modules = "__import__('autograder.execution.kernel_imports', fromlist=['_'])"
-    offline = "__import__('autograder.execution.kernel_offline', fromlist=['_'])"
     mnist_dir = str(work_dir / STAGED_MNIST)
     scratch = os.environ.get("TMPDIR", "/tmp")
-    session.execute("", 60.0, "hooks", "gangrade", user_expressions={
-        "modules": f"{modules}.install({str(work_dir)!r}, {json.dumps(job['modules'])!r})",
-        "offline": f"{offline}.install({mnist_dir!r}, {scratch!r})"})
+    evaluate(session, "hooks", f"({kernel_module('kernel_imports')}.install({str(work_dir)!r}, "
+                               f"{json.dumps(job['modules'])!r}), "
+                               f"{kernel_module('kernel_offline')}.install({mnist_dir!r}, {scratch!r}))", timeout=60.0)
 
 
 def take_module_events(session: KernelSession, log: EventLog) -> None:
     """Record what the submission's modules did when the notebook imported them."""
-    outcome = session.execute("", 30.0, "modules", "gangrade", user_expressions={
-        "events": "__import__('autograder.execution.kernel_imports', fromlist=['_']).take_events()"})
-    answer = outcome.user_expressions.get("events", {})
+    text = evaluate(session, "modules", f"{kernel_module('kernel_imports')}.take_events()")
     try:
-        events = json.loads(ast.literal_eval(answer.get("data", {}).get("text/plain", "'[]'")))
-    except (ValueError, SyntaxError, TypeError):
+        events = json.loads(text) if isinstance(text, str) else []
+    except ValueError:
         return
     for event in events[:MAX_MODULE_EVENTS] if isinstance(events, list) else []:
         if isinstance(event, dict):
@@ -130,16 +146,7 @@ def take_module_events(session: KernelSession, log: EventLog) -> None:
 
 def fix_cuda_dtype(session: KernelSession, log: EventLog) -> None:
     """Swap a torch.cuda tensor type in `dtype` for its CPU type when CUDA is missing."""
-    outcome = session.execute("", 30.0, "dtype-fix", "gangrade",
-                              user_expressions={"fix": f"{IN_KERNEL}.fix_cuda_dtype(globals())"})
-    answer = outcome.user_expressions.get("fix", {})
-    if answer.get("status") != "ok":
-        return
-    text = answer.get("data", {}).get("text/plain", "None")
-    try:
-        note = ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return
+    note = evaluate(session, "dtype-fix", f"{IN_KERNEL}.fix_cuda_dtype(globals())")
     if isinstance(note, str):
         log.write("note", text=note)
 

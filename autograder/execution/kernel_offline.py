@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import gzip
 import importlib.abc
+import importlib.machinery
 import importlib.util
 import os
 import shutil
@@ -46,7 +47,7 @@ class _HookedLoader(importlib.abc.Loader):
 
     def exec_module(self, module):
         if self.before is not None:
-            self.before()
+            self.before(module)
         self.loader.exec_module(module)
         if self.after is not None:
             self.after(module)
@@ -110,22 +111,20 @@ def _lay_out(mnist_dir: str, raw_folder: str) -> bool:
 _operators = None   # the library that holds the declared schemas: it must outlive the import
 
 
-def declare_missing_operators() -> None:
-    """Declare torchvision's operator schemas when its compiled extension cannot be loaded."""
+def declare_missing_operators(package) -> None:
+    """Declare torchvision's operator schemas when its compiled extension (`_C`) cannot be loaded."""
     global _operators
     import torch   # torchvision imports it next anyway
 
-    spec = importlib.util.find_spec("torchvision")
-    folder = spec.submodule_search_locations[0] if spec and spec.submodule_search_locations else None
-    extension = next((os.path.join(folder, name) for name in sorted(os.listdir(folder))
-                      if name.startswith("_C.") and name.endswith((".so", ".pyd"))), None) if folder else None
-    try:
-        if extension is None:
-            raise OSError("no compiled extension")
-        torch.ops.load_library(extension)
-        return
-    except (OSError, RuntimeError):
-        pass
+    candidates = [os.path.join(folder, "_C" + suffix) for folder in package.__spec__.submodule_search_locations or []
+                  for suffix in importlib.machinery.EXTENSION_SUFFIXES]
+    extension = next((path for path in candidates if os.path.exists(path)), None)
+    if extension is not None:
+        try:
+            torch.ops.load_library(extension)
+            return
+        except (OSError, RuntimeError):
+            pass
     if _operators is None and not hasattr(torch.ops.torchvision, "nms"):
         _operators = torch.library.Library("torchvision", "DEF")
         for schema in TORCHVISION_SCHEMAS:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from autograder.execution.cells import PlannedStatement, Piece, classify, parse_recovering
+from autograder.execution.cells import PlannedStatement, python_pieces
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,19 +34,8 @@ def plan_module(source: str, module: str, skip_calls: Iterable[str]) -> list[Mod
 
     A syntax error costs only the top-level chunk it is in, as in a cell.
     """
-    skip = frozenset(skip_calls)
-    source = source.removeprefix("\ufeff")
-    lines = source.splitlines(keepends=True)
-    pieces: list[Piece] = []
-    for first, last, tree_or_error in parse_recovering(source):
-        if isinstance(tree_or_error, str):
-            pieces.append(Piece(first, last, "".join(lines[first - 1:last]), syntax_error=tree_or_error))
-            continue
-        for node in tree_or_error.body:
-            pieces.extend(classify(node, lines, 0, skip))
+    pieces = python_pieces(source.removeprefix("\ufeff"), 0, frozenset(skip_calls))
     return [ModuleStatement(module=module, index=i, **vars(piece)) for i, piece in enumerate(pieces)]
-
-
 
 
 def plan_modules(helper_files: Mapping[str, str | bytes], skip_calls: Iterable[str]) -> dict[str, list[ModuleStatement]]:
