@@ -7,6 +7,7 @@ process (`checks`), and each rubric item gets its points (`report`).
 """
 from __future__ import annotations
 
+import math
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from autograder.checks.brief import PROBE_NAME as BRIEF_PROBE
-from autograder.checks.plan import CheckGroup, grade_item, plan_probes
+from autograder.checks.plan import CheckGroup, ItemVerdict, grade_item, plan_probes
 from autograder.execution.environment import NotRunOnGrader, did_not_run_on_grader
 from autograder.execution.limits import SandboxLimits
 from autograder.execution.probes_protocol import ProbeResult
@@ -66,7 +67,8 @@ def grade_submission(submission: Submission, pack: Pack, options: GradeOptions,
         gpu=setup.device == "cuda",
         datasets=(pack.data,),
     )
-    items = [_item_result(item, plan.get(item.id), execution) for item in pack.items]
+    verdicts = {item.id: _verdict(item, plan.get(item.id), execution) for item in pack.items}
+    items = [_item_result(item, verdicts[item.id]) for item in pack.items]
     not_run, machine_failures = did_not_run_on_grader(execution, list(submission.helper_files))
     extra = {"hidden_seed": seed, "assignment": pack.id, "sha256": submission.sha256,
              "execution": _execution_record(execution, not_run)}
@@ -75,7 +77,8 @@ def grade_submission(submission: Submission, pack: Pack, options: GradeOptions,
     if brief is not None:
         reported = ("steps", "seconds", "diverged_after_calls", "judged_after_calls")
         extra["brief_training"] = {"device": setup.device, "ran": brief.ok,
-                                   **{key: brief.info[key] for key in reported if key in brief.info}}
+                                   **{key: brief.info[key] for key in reported if key in brief.info},
+                                   "figures": _figures(verdicts)}
     return GradeResult(
         submission_id=submission.id,
         items=items,
@@ -116,12 +119,28 @@ def _pictures(submission: Submission, brief: ProbeResult | None) -> dict[str, by
     return files
 
 
-def _item_result(item: RubricItem, groups: list[CheckGroup] | None, execution: ExecutionResult) -> ItemResult:
-    if groups is None:
+def _verdict(item: RubricItem, groups: list[CheckGroup] | None, execution: ExecutionResult) -> ItemVerdict | None:
+    return None if groups is None else grade_item(item.id, item.points, groups, execution.probes)
+
+
+def _item_result(item: RubricItem, verdict: ItemVerdict | None) -> ItemResult:
+    if verdict is None:
         return ItemResult(item.id, 0.0, item.points, "not_graded", NO_CHECKS, complete=False)
-    verdict = grade_item(item.id, item.points, groups, execution.probes)
     return ItemResult(item.id, verdict.points, item.points, verdict.status, verdict.message(), complete=verdict.graded,
                       retry=verdict.retry)
+
+
+def _figures(verdicts: dict[str, ItemVerdict | None]) -> dict[str, dict]:
+    """Each measured check's figure and bar, by item and check (what the calibration bench reads)."""
+    figures: dict[str, dict] = {}
+    for item, verdict in verdicts.items():
+        for outcome in verdict.outcomes if verdict else []:
+            measure = outcome.measure
+            if measure and math.isfinite(measure.seen) and math.isfinite(measure.bar):
+                figures.setdefault(item, {})[outcome.check] = {
+                    "seen": round(measure.seen, 6), "bar": round(measure.bar, 6),
+                    "higher_is_better": measure.higher_is_better, "margin": round(measure.margin, 4)}
+    return figures
 
 
 def _overall_output(execution: ExecutionResult, not_run: list[NotRunOnGrader], machine_failures: set[str]) -> str:

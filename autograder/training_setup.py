@@ -43,6 +43,7 @@ class TrainingOptions:
     mnist_dir: str | None = None      # else $GANGRADE_DATA, else the bundled digits
     celeba_dir: str | None = None     # else $GANGRADE_CELEBA, else generated faces
     cache_dir: Path | None = None     # reference runs; None: default_cache_dir()
+    seed: int | None = None           # the student's brief-training seed; None: the pack's (calibration varies it)
 
 
 class BriefTrainingSetup:
@@ -73,7 +74,9 @@ class BriefTrainingSetup:
             images = self.images(spec.data)
             runs = [self.references.get(pack, spec.recipe, steps, self.device, seed, images) for seed in REFERENCE_SEEDS]
             self._bars[key] = weakest_reference(runs, self.scorer(spec.data))
-        return BriefContext(steps, self.device, self.images(spec.data), self._bars[key], self.scorer(spec.data))
+        seed = spec.seed if self.options.seed is None else self.options.seed
+        return BriefContext(steps, self.device, self.images(spec.data), self._bars[key], self.scorer(spec.data),
+                            seed=seed)
 
     def images(self, data: str) -> np.ndarray:
         """uint8 training images: MNIST (N, 28, 28) or faces (N, 3, 64, 64)."""

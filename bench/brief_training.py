@@ -1,7 +1,7 @@
-"""Brief training: speed inside the grader against a bare process, the reference's spread over seeds,
-and (with --corpus) every sample's brief-training outcome against its expected.toml.
+"""Brief training: speed inside the grader against a bare process, and the reference's spread over seeds.
+(bench/calibration.py grades the sample corpus with it.)
 
-    python bench/brief_training.py [--pack ID ...] [--steps N] [--device cpu|cuda] [--seeds 3] [--corpus]
+    python bench/brief_training.py [--pack ID ...] [--steps N] [--device cpu|cuda] [--seeds 3]
 
 For each pack it prints:
 - bare: the pack's solution notebook's definitions run in this process (no
@@ -19,7 +19,6 @@ import json
 import sys
 import tempfile
 import time
-import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,7 +29,6 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from autograder.batch.grade import grade_paths  # noqa: E402
-from autograder.checks.brief import CHECK_NAMES  # noqa: E402
 from autograder.execution.cells import plan_notebook  # noqa: E402
 from autograder.grading import GradeOptions  # noqa: E402
 from autograder.observe.brief_training import train_briefly  # noqa: E402
@@ -79,29 +77,12 @@ def reference_spread(pack, spec, steps: int, device: str, setup: BriefTrainingSe
     return rows
 
 
-def corpus_outcomes(pack, steps: int | None, device: str) -> None:
-    """Grade every sample with brief training and compare the brief items with training_fails."""
-    samples = pack.folder / "samples"
-    expected = tomllib.loads((samples / "expected.toml").read_text())
-    with tempfile.TemporaryDirectory() as out:
-        options = GradeOptions(training=TrainingOptions(device=device, steps=steps))
-        grade_paths([samples / rel for rel in sorted(expected)], pack.id, Path(out), options, stream=io.StringIO())
-        for rel, record in sorted(expected.items()):
-            results = json.loads((Path(out) / Path(rel).stem / "results.json").read_text())
-            brief_failed = sorted(t["name"] for t in results["tests"]
-                                  if any(line.split(":")[0] in CHECK_NAMES for line in t["output"].splitlines()))
-            must, may = set(record["training_fails"]), set(record["may_fail"])
-            verdict = "ok" if must <= set(brief_failed) <= must | may else "DIFFERS"
-            print(f"  {verdict:8} {rel}: brief training failed {brief_failed}, expected {sorted(must)} (may {sorted(may)})")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pack", action="append", help="pack id (default: every pack)")
     parser.add_argument("--steps", type=int, help="budget (default: each pack's for the device)")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--corpus", action="store_true", help="also grade every sample with brief training")
     args = parser.parse_args()
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}")
@@ -124,8 +105,6 @@ def main() -> None:
                      else f"diversity {final['diversity']:.3f}")
             print(f"  reference seed {row['seed']}: {row['seconds']:.1f} s, spread {final['spread']:.3f}, "
                   f"roughness {final['roughness']:.3f}, {extra}")
-        if args.corpus:
-            corpus_outcomes(pack, args.steps, args.device)
         print(f"  ({time.perf_counter() - started:.0f} s)")
 
 

@@ -16,7 +16,8 @@ import numpy as np
 import torch
 
 from autograder.checks import brief
-from autograder.checks.models import same_function, student_parameters
+from autograder.checks.loops import loop_outcomes
+from autograder.checks.models import fresh_network, same_function, student_parameters
 from autograder.checks.outcome import Outcome, close, equal, holds
 from autograder.checks.plan import CheckGroup, kernel_call
 from autograder.execution.probes_protocol import Probe
@@ -120,8 +121,8 @@ def _model_group(name, probe_name, kwarg_options, inputs, layouts, reference_fac
     def judge(result):
         info, out = result.info, result.outputs
         params = student_parameters(out, info)
-        outcomes = [] if count is None else [
-            equal("parameter count", count, info["parameter_count"], "count the layers and their sizes against the notebook's list")]
+        outcomes = [fresh_network(info, name)] + ([] if count is None else [
+            equal("parameter count", count, info["parameter_count"], "count the layers and their sizes against the notebook's list")])
         for key in sorted(inputs):
             seen = out[f"{key}_out"]
             if reference_factory is not None:  # public checks have no reference network
@@ -337,22 +338,14 @@ def judge_gan_loop(result) -> list[Outcome]:
     iterations = _iterations(result.info["events"])
     kinds = [[e["kind"] for e in it] for it in iterations]
     steps_ok = len(iterations) == LOOP_BATCHES and all(k.count("D_solver.step") == 1 and k.count("G_solver.step") == 1 for k in kinds)
-    wrong_loss, uncleared, attached, raw, unscaled = set(), set(), set(), set(), set()
-    # Backward passes that reached each network's gradients since they were last cleared: the
-    # discriminator loss reaches D; the generator loss reaches D and G (through D). A step is on
-    # clean gradients when exactly one loss, its own, reached it.
-    pending = {"D": 0, "G": 0}
+    wrong_loss, attached, raw, unscaled = set(), set(), set(), set()
     last_loss = None
     for number, iteration in enumerate(iterations, start=1):
         in_d_phase, saw_scaled = True, False
         for event in iteration:
             kind = event["kind"]
-            if kind == "discriminator_loss":
-                last_loss, pending["D"] = kind, pending["D"] + 1
-            elif kind == "generator_loss":
-                last_loss, pending["D"], pending["G"] = kind, pending["D"] + 1, pending["G"] + 1
-            elif kind.endswith("zero_grad"):
-                pending[kind[0]] = 0
+            if kind in ("discriminator_loss", "generator_loss"):
+                last_loss = kind
             elif kind == "D.forward" and in_d_phase:
                 if event["attached"]:
                     attached.add(number)
@@ -363,8 +356,6 @@ def judge_gan_loop(result) -> list[Outcome]:
                 network = kind[0]
                 if last_loss != ("discriminator_loss" if network == "D" else "generator_loss"):
                     wrong_loss.add(number)
-                if pending[network] != 1:
-                    uncleared.add(number)
                 in_d_phase = in_d_phase and network != "D"
         if not saw_scaled:
             unscaled.add(number)
@@ -375,13 +366,11 @@ def judge_gan_loop(result) -> list[Outcome]:
               hint_steps),
         holds("each solver steps on its own loss", not wrong_loss, "D_solver.step after discriminator_loss, G_solver.step after generator_loss",
               f"a step after the other network's loss in batch(es) {sorted(wrong_loss)}", hint_steps),
-        holds("gradients cleared before each step", not uncleared, "each step on the gradients of its own loss only",
-              f"a step on accumulated gradients in batch(es) {sorted(uncleared)}",
-              "call D_solver.zero_grad() / G_solver.zero_grad() right before each network's backward pass"),
         holds("D step on detached fakes", not attached, "generated images detached from G in the D step",
               f"D given images attached to G's graph in batch(es) {sorted(attached)}", "use G(z).detach() for the discriminator's step"),
         holds("real images rescaled to [-1, 1]", not (raw or unscaled), "D fed 2 * (x - 0.5) for the real batch",
               f"raw [0, 1] images in batch(es) {sorted(raw | unscaled)}", "D sees real images in the generator's range: 2 * (x - 0.5)"),
+        *loop_outcomes(result.info["steps"], {0: "D", 1: "G"}),
     ]
 
 

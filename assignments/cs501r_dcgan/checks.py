@@ -31,7 +31,9 @@ import torch
 from autograder import probes
 from autograder.checks import brief
 from autograder.checks.layers import WEIGHT_OPS, describe, weight_layers
-from autograder.checks.optimizers import cross_update_outcomes, optimizer_outcomes
+from autograder.checks.loops import loop_outcomes
+from autograder.checks.models import fresh_network
+from autograder.checks.optimizers import optimizer_outcomes
 from autograder.checks.outcome import Outcome, close, equal, failed, holds
 from autograder.checks.plan import CheckGroup, kernel_call
 from autograder.execution.probes_protocol import Probe
@@ -136,7 +138,8 @@ def _network_group(probe_name: str, build: str, layers: list, activations: list[
 
     def judge(result):
         trace = result.info["x_layers"]
-        return ([layer_outcome("layers", layers, trace, hint)] + activation_outcomes(layers, activations, trace, hint)
+        return ([fresh_network(result.info, build), layer_outcome("layers", layers, trace, hint)]
+                + activation_outcomes(layers, activations, trace, hint)
                 + output_outcomes(result.outputs["x_out"], shape, what, "end with a sigmoid"))
 
     return CheckGroup(Probe(probe_name, code, inputs), judge,
@@ -310,7 +313,7 @@ def judge_loop(result) -> list[Outcome]:
     events = result.info["events"]
     steps = [ROLE_OF_OPTIMIZER.get(e["optimizer"], "?") for e in events if e["kind"] == "step"]
     expected = (["D"] + ["G"] * G_STEPS) * TRAIN_ITERATIONS
-    return cross_update_outcomes(events, ROLE_OF_OPTIMIZER) + [
+    return loop_outcomes(events, ROLE_OF_OPTIMIZER) + [
         holds(f"one D step then {G_STEPS} G steps per iteration", steps == expected,
               f"{' '.join(expected)} in {TRAIN_ITERATIONS} iterations", " ".join(steps) or "no steps",
               f"per iteration: d_optim.step() once, then g_optim.step() {G_STEPS} times (g_steps={G_STEPS})"),

@@ -27,7 +27,9 @@ import numpy as np
 
 from autograder import probes
 from autograder.checks import brief
-from autograder.checks.optimizers import cross_update_outcomes, optimizer_outcomes
+from autograder.checks.loops import separation_outcomes, stepping_outcomes
+from autograder.checks.models import fresh_network
+from autograder.checks.optimizers import optimizer_outcomes
 from autograder.checks.outcome import Outcome, close, equal, failed, holds
 from autograder.checks.plan import CheckGroup, kernel_call
 from autograder.execution.probes_protocol import Probe
@@ -61,6 +63,7 @@ BRIEF = brief.BriefTraining(
                  "kwargs": {"z_dim": {"value": Z_DIM}, "n_critic": {"value": 1}, "lam": {"value": LAMBDA}}},
         "data": {"layout": "nchw", "range": "symmetric"},
         "sample": {"network": "G", "noise": "normal", "z_dim": Z_DIM, "range": "tanh"},
+        "critic_gap": {"critic": "critic", "generator": "G", "noise": "normal", "z_dim": Z_DIM},
         "batch_size": 16,
     },
     steps={"cpu": 40, "cuda": 1500},
@@ -113,7 +116,8 @@ def _pushed_range(outputs: dict) -> tuple[float, float]:
 
 def judge_critic(result) -> list[Outcome]:
     hint = "Critic() takes no arguments and scores a batch of images (N, 3, 64, 64)"
-    outcomes = [_ran(result, "layers", "Critic runs on a batch", hint), _ran(result, "push", "Critic trains", hint)]
+    outcomes = [_ran(result, "layers", "Critic runs on a batch", hint), _ran(result, "push", "Critic trains", hint),
+                fresh_network(result.info["variants"].get("layers", {}), "Critic")]
     if "layers/x_out" in result.outputs:
         scores = result.outputs["layers/x_out"]
         outcomes += [
@@ -137,7 +141,8 @@ def judge_critic(result) -> list[Outcome]:
 
 def judge_generator(result) -> list[Outcome]:
     hint = f"Generator(z_dim={Z_DIM}) maps noise (N, {Z_DIM}) to images (N, 3, 64, 64)"
-    outcomes = [_ran(result, "layers", "Generator runs on a batch", hint), _ran(result, "push", "Generator trains", hint)]
+    outcomes = [_ran(result, "layers", "Generator runs on a batch", hint), _ran(result, "push", "Generator trains", hint),
+                fresh_network(result.info["variants"].get("layers", {}), "Generator")]
     if "layers/x_out" in result.outputs:
         images, trace = result.outputs["layers/x_out"], result.info["variants"]["layers"]["x_layers"]
         flat = images.reshape(len(images), -1)
@@ -302,11 +307,16 @@ def loss_groups(fx: dict) -> list[CheckGroup]:
 
 # ------------------------------------------------------------ optimizers and train_step
 
-def _train_step_probe(name: str, real: np.ndarray, n_critic: int) -> Probe:
+ROLE_OF_OPTIMIZER = {0: "G", 1: "critic"}  # make_optimizers(G, critic) -> (g_opt, c_opt)
+LOOP_CALLS = 2  # train_step is called twice on the same optimizers: uncleared gradients show on the second call
+
+
+def _train_step_probe(name: str, real: np.ndarray, n_critic: int, calls: int = 1) -> Probe:
     code = kernel_call("observe_training", module="training_spies", train="train_step", networks=NETWORKS,
                        factory="make_optimizers",
                        args=[{"network": "G"}, {"network": "critic"}, {"optimizer": 0}, {"optimizer": 1}, {"input": "real"}],
-                       kwargs={"z_dim": {"value": Z_DIM}, "n_critic": {"value": n_critic}, "lam": {"value": 10.0}})
+                       kwargs={"z_dim": {"value": Z_DIM}, "n_critic": {"value": n_critic}, "lam": {"value": 10.0}},
+                       calls=calls)
     return Probe(name, code, {"real": real}, timeout=120.0)
 
 
@@ -322,7 +332,7 @@ def training_subsets_groups(rng: np.random.Generator) -> list[CheckGroup]:
         return optimizer_outcomes(reports[0], "G", ADAM_SETTINGS, hint) + optimizer_outcomes(reports[1], "critic", ADAM_SETTINGS, hint)
 
     def judge_updates(result):
-        return cross_update_outcomes(result.info["events"], {0: "G", 1: "critic"})
+        return separation_outcomes(result.info["events"], ROLE_OF_OPTIMIZER)
 
     code = kernel_call("optimizers_of_networks", module="training_spies", factory="make_optimizers", networks=NETWORKS)
     real = rng.uniform(-1, 1, (NET_BATCH, 3, 64, 64)).astype(np.float32)
@@ -338,15 +348,17 @@ RETURNED_KEYS = ("critic_loss", "generator_loss", "gradient_penalty")
 
 def judge_loop(n_critic: int):
     def judge(result):
-        steps = ["critic" if e["optimizer"] == 1 else "G" for e in result.info["events"] if e["kind"] == "step"]
-        expected = ["critic"] * n_critic + ["G"]
+        events = result.info["events"]
+        steps = [ROLE_OF_OPTIMIZER.get(e["optimizer"], "?") for e in events if e["kind"] == "step"]
+        expected = (["critic"] * n_critic + ["G"]) * LOOP_CALLS
         returned = result.info["returned"]
         values = returned.get("values", {})
         missing = [key for key in RETURNED_KEYS if key not in values or not np.isfinite(values[key])]
         return [
-            holds(f"n_critic={n_critic}: critic steps, then one G step", steps == expected, " ".join(expected),
-                  " ".join(steps) or "no steps of the optimizers passed in",
+            holds(f"n_critic={n_critic}: critic steps, then one G step", steps == expected,
+                  f"{' '.join(expected)} in {LOOP_CALLS} calls", " ".join(steps) or "no steps of the optimizers passed in",
                   "loop n_critic times over the critic update (c_opt), then update G once with g_opt"),
+            *stepping_outcomes(events, ROLE_OF_OPTIMIZER),
             holds("returns a dict of floats", returned["type"] == "dict" and not missing,
                   "a dict with float values for " + ", ".join(RETURNED_KEYS),
                   f"a {returned['type']}" + (f" without (finite numbers for) {', '.join(missing)}" if missing else ""),
@@ -358,7 +370,8 @@ def judge_loop(n_critic: int):
 def training_loop_groups(rng: np.random.Generator) -> list[CheckGroup]:
     """train_step watched with n_critic = 1 and 2 (the Wasserstein half is in brief_training_groups)."""
     real = rng.uniform(-1, 1, (NET_BATCH, 3, 64, 64)).astype(np.float32)
-    return [CheckGroup(_train_step_probe(f"train_step_n_critic_{n}", real, n), judge_loop(n), hint_on_error=TRAIN_STEP_ERROR)
+    return [CheckGroup(_train_step_probe(f"train_step_n_critic_{n}", real, n, calls=LOOP_CALLS), judge_loop(n),
+                       hint_on_error=TRAIN_STEP_ERROR)
             for n in (1, 2)]
 
 

@@ -25,8 +25,9 @@ import torch
 
 from autograder import probes
 from autograder.checks import brief
-from autograder.checks.models import same_function
-from autograder.checks.optimizers import cross_update_outcomes, optimizer_outcomes
+from autograder.checks.models import fresh_network, same_function
+from autograder.checks.loops import loop_outcomes
+from autograder.checks.optimizers import optimizer_outcomes
 from autograder.checks.outcome import Outcome, close, equal, holds
 from autograder.checks.plan import CheckGroup, kernel_call
 from autograder.execution.probes_protocol import Probe
@@ -192,7 +193,8 @@ def network_groups(role: str, inputs: dict[str, np.ndarray], reference_factory, 
     def judge(result):
         info, out = result.info, result.outputs
         seen = info["parameter_count"]
-        outcomes = [holds("number of trainable parameters", seen == count, str(count), f"{seen} ({info['found_as']})", hint)]
+        outcomes = [holds("number of trainable parameters", seen == count, str(count), f"{seen} ({info['found_as']})", hint),
+                    fresh_network(info, ROLES[role]["build"])]
         outcomes += _output_outcomes(role, out["out"], BATCH)
         outcomes += [Outcome(f"with other weights: {o.check}", o.passed, o.message)
                      for o in _output_outcomes(role, out["set_out"], BATCH)[1:]]
@@ -305,7 +307,7 @@ def judge_loop(result) -> list[Outcome]:
     events = result.info["events"]
     steps = [{0: "D", 1: "G"}.get(e["optimizer"], "?") for e in events if e["kind"] == "step"]
     expected = ["G", "D"] * LOOP_ITERATIONS
-    return cross_update_outcomes(events, {0: "D", 1: "G"}) + [
+    return loop_outcomes(events, {0: "D", 1: "G"}) + [
         holds("one G step then one D step per iteration", steps == expected,
               f"{LOOP_ITERATIONS} iterations: " + " ".join(expected), " ".join(steps) or "no steps",
               "per iteration: g_opt.step() after the generator's objective, then d_opt.step() after the discriminator's"),

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from autograder.checks.outcome import Outcome, close, failed
+from autograder.checks.outcome import Outcome, close, failed, holds
 
 
 def student_parameters(outputs: dict[str, np.ndarray], info: dict) -> list[np.ndarray]:
@@ -56,3 +56,12 @@ def same_function(
     with torch.no_grad():
         expected = reference(torch.from_numpy(x).double()).numpy()
     return close(check, expected.reshape(len(x), -1), seen.reshape(len(seen), -1), rtol, atol, hint)
+
+
+def fresh_network(info: dict, name: str) -> Outcome:
+    """The network's factory builds a new network on every call (see observe.kernel_side.builds_fresh)."""
+    return holds(f"{name}() builds a new network on each call", info.get("fresh") is not False,
+                 "a new module with parameters of its own from every call",
+                 "the same module (or its parameter tensors) again from a second call",
+                 f"build the layers inside {name}() and return them; a network made once at the notebook's top "
+                 "level and returned by every call is shared by every GAN the notebook trains")

@@ -1,9 +1,8 @@
-"""Judging optimizers and training loops from what the training spies recorded.
+"""Judging a student's optimizers from what the training spies recorded.
 
 See autograder.observe.training_spies for the reports: each optimizer's
-class, settings and the parameter indices it steps per network, and the
-loop's events (steps with the parameters each changed, zero_grads, changes
-outside any step).
+class, settings and the parameter indices it steps per network. The loop's
+events are judged in autograder.checks.loops.
 """
 from __future__ import annotations
 
@@ -40,47 +39,3 @@ def optimizer_outcomes(report: dict, role: str, accepted: list[Settings], hint: 
               + f", {report['foreign']} other tensors, {report['duplicates']} repeated",
               f"build the {role} optimizer over {role}'s parameters only"),
     ]
-
-
-def cross_update_outcomes(events: list[dict], role_of_optimizer: dict[int, str]) -> list[Outcome]:
-    """Every step changes only its own network's parameters, and nothing changes outside the steps."""
-    cross, outside = [], []
-    for event in events:
-        if event["kind"] == "step":
-            own = role_of_optimizer.get(event["optimizer"])
-            touched = sorted(role for role, n in event["changed"].items() if n and role != own)
-            if touched:
-                cross.append(f"a {own} step changed {', '.join(touched)}")
-        elif event["kind"] == "changed_outside_step":
-            outside.append(", ".join(sorted(role for role, n in event["changed"].items() if n)))
-    steps = [e for e in events if e["kind"] == "step"]
-    return [
-        holds("the optimizers passed in are the ones stepped", bool(steps), "steps of the optimizers passed to the loop",
-              "no step of them", "step the optimizers the function is given; do not make new ones inside it"),
-        holds("each step changes only its own network", not cross, "D steps leave G unchanged and G steps leave D unchanged",
-              "; ".join(sorted(set(cross))), "each optimizer must hold only its own network's parameters"),
-        holds("no updates outside the optimizers' steps", not outside, "parameters change only in the optimizers' steps",
-              "changes of " + "; ".join(sorted(set(outside))) if outside else "",
-              "update the networks only through the optimizers passed in"),
-    ]
-
-
-def steps_per_round(events: list[dict], optimizer: int) -> list[int]:
-    """How many consecutive steps of `optimizer` come between steps of any other optimizer."""
-    runs: list[int] = []
-    previous = None
-    for event in (e for e in events if e["kind"] == "step"):
-        if event["optimizer"] == optimizer and previous == optimizer:
-            runs[-1] += 1
-        elif event["optimizer"] == optimizer:
-            runs.append(1)
-        previous = event["optimizer"]
-    return runs
-
-
-def cleared_gradients_outcome(events: list[dict]) -> Outcome:
-    """No step ran on gradients left over from the previous step of the same optimizer."""
-    stale = [e for e in events if e["kind"] == "step" and e.get("stale_gradients")]
-    return holds("gradients cleared before each step", not stale, "each step on the gradients of its own backward pass",
-                 f"{len(stale)} step(s) on gradients accumulated over earlier steps",
-                 "call zero_grad() on each optimizer (or network) before its backward pass")

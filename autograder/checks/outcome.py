@@ -1,9 +1,24 @@
 """One sub-check's verdict, with the words a student can act on."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+
+
+@dataclass(frozen=True)
+class Measure:
+    """The figure a sub-check judged and the bar it had to clear (brief training's judges report these)."""
+
+    seen: float
+    bar: float
+    higher_is_better: bool
+
+    @property
+    def margin(self) -> float:
+        """How far the figure clears its bar, as a fraction of the bar; negative when it misses it."""
+        gap = self.seen - self.bar if self.higher_is_better else self.bar - self.seen
+        return gap / abs(self.bar) if self.bar else gap
 
 
 @dataclass(frozen=True)
@@ -15,6 +30,7 @@ class Outcome:
     message: str = ""
     graded: bool = True
     retry: bool = False    # not graded for a passing reason (no sandbox): grade it again on the next run
+    measure: Measure | None = None
 
     def __str__(self) -> str:
         if not self.graded:
@@ -37,6 +53,11 @@ def failed(check: str, expected: str, seen: str, hint: str) -> Outcome:
 
 def holds(check: str, condition: bool, expected: str, seen: str, hint: str) -> Outcome:
     return Outcome(check, True) if condition else failed(check, expected, seen, hint)
+
+
+def measured(outcome: Outcome, seen: float, bar: float, higher_is_better: bool) -> Outcome:
+    """`outcome` with the figure it judged and its bar attached."""
+    return replace(outcome, measure=Measure(float(seen), float(bar), higher_is_better))
 
 
 def equal(check: str, expected, seen, hint: str) -> Outcome:

@@ -41,7 +41,7 @@ import time
 from pathlib import Path
 
 from autograder.execution.kernel_session import KernelSession, Outcome, OutputBudget
-from autograder.execution.probes_protocol import info_filename, outputs_filename
+from autograder.execution.probes_protocol import WALL_BACKSTOP_FACTOR, info_filename, outputs_filename
 
 def kernel_module(name: str) -> str:
     """An expression for one of gangrade's kernel-side modules that binds no name in the notebook."""
@@ -186,7 +186,7 @@ def run_job(job_dir: Path) -> int:
     try:
         seed_randomness(session)
         install_import_hooks(session, job, work_dir)
-        if run_statements(job, session, log, limits["cell_timeout_s"]):
+        if run_statements(job, session, log, limits["cell_timeout_s"], limits.get("threads", 1)):
             take_module_events(session, log)
             fix_cuda_dtype(session, log)
             log.write("statements_done")
@@ -216,12 +216,14 @@ def copy_helpers(source: Path, work_dir: Path, replace: bool = True) -> None:
             shutil.copyfile(child, target)
 
 
-def run_statements(job: dict, session: KernelSession, log: EventLog, timeout: float) -> bool:
-    """Run each statement; False when the kernel died on one."""
+def run_statements(job: dict, session: KernelSession, log: EventLog, timeout: float, threads: int) -> bool:
+    """Run each statement, limited in work like a probe (see probes_protocol.limited_in_work); False when
+    the kernel died on one."""
     for statement in job["statements"]:
         log.write("statement_started", id=statement["id"])
-        outcome = session.execute(statement["code"], timeout, f"cell:{statement['cell']}",
-                                  f"cell {statement['cell'] + 1}", owner={"statement": statement["id"]})
+        outcome = session.execute(statement["code"], timeout * WALL_BACKSTOP_FACTOR, f"cell:{statement['cell']}",
+                                  f"cell {statement['cell'] + 1}", owner={"statement": statement["id"]},
+                                  cpu_limit=timeout * max(1, threads))
         log.write("statement", id=statement["id"], **outcome.record())
         if outcome.status in ("died", "hung"):
             log.write("kernel_death", during={"statement": statement["id"]},
@@ -274,7 +276,8 @@ def run_probes(job: dict, job_dir: Path, session: KernelSession, log: EventLog, 
 
 def _death_reason(session: KernelSession, outcome: Outcome, timeout: float) -> str:
     if outcome.status == "hung":
-        return (f"timed out after {timeout:g} s and did not stop within {session.interrupt_grace_s:g} s "
+        why = "timed out: used its whole CPU budget" if outcome.limit == "cpu" else f"timed out after {timeout:g} s"
+        return (f"{why} and did not stop within {session.interrupt_grace_s:g} s "
                 "of an interrupt, so the kernel was stopped")
     return session.death_reason()
 

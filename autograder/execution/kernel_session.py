@@ -186,7 +186,7 @@ class KernelSession:
         outcome.user_expressions = content.get("user_expressions") or {}
         if interrupted_at is not None:
             outcome.status = "timeout"
-            message = (f"used its budget of {cpu_limit:g} CPU seconds" if outcome.limit == "cpu"
+            message = (f"timed out: used its budget of {cpu_limit:g} CPU seconds" if outcome.limit == "cpu"
                        else f"timed out after {timeout:g} s")
             outcome.error = {"type": "Timeout", "message": message, "traceback": ""}
         elif content.get("status") == "error":

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +40,28 @@ class Probe:
     timeout: float = 30.0               # wall seconds
     cpu_timeout: float | None = None    # CPU seconds of the kernel (all its threads): the budget in work, so a
                                         # busy machine does not end it early; `timeout` is then only a backstop
+
+
+# A probe is limited in work: CPU seconds of the kernel, its wall timeout's worth on each torch thread.
+# Wall time is only a backstop, this many times longer, so a busy machine slows a probe without ending it.
+WALL_BACKSTOP_FACTOR = 8.0
+# A probe stopped by that backstop while the kernel used less than this share of one CPU (beyond the
+# probe's own start-up) was not starved, since a busy machine still gives it far more: the code
+# blocked, in a sleep, an input() or a lock.
+BLOCKED_CPU_SHARE = 0.01
+PROBE_START_CPU_S = 0.5
+
+
+def blocked(cpu_seconds: float, wall_seconds: float) -> bool:
+    """Whether a probe that ran out of wall time was waiting rather than computing (see BLOCKED_CPU_SHARE)."""
+    return cpu_seconds < PROBE_START_CPU_S + BLOCKED_CPU_SHARE * wall_seconds
+
+
+def limited_in_work(probe: Probe, threads: int) -> Probe:
+    """`probe` with a CPU-second budget, when it has none yet (brief training sets its own)."""
+    if probe.cpu_timeout is not None:
+        return probe
+    return replace(probe, cpu_timeout=probe.timeout * max(1, threads), timeout=probe.timeout * WALL_BACKSTOP_FACTOR)
 
 
 @dataclass

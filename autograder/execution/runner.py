@@ -50,6 +50,8 @@ from autograder.execution.module_plan import ModuleStatement, plan_modules
 from autograder.execution.probes_protocol import (
     Probe,
     ProbeResult,
+    blocked,
+    limited_in_work,
     read_probe_outputs,
     validate_probes,
 )
@@ -94,7 +96,7 @@ def run_submission(
     ("mnist", "celeba") whose grading data is staged in the kernel's folder.
     """
     limits = limits or SandboxLimits()
-    probes = list(probes)
+    probes = [limited_in_work(probe, limits.threads) for probe in probes]
     validate_probes(probes)
     plans = plan_notebook(notebook, skip_calls)
     modules = plan_modules(helper_files or {}, skip_calls)
@@ -300,6 +302,7 @@ def _collect(plans: list[CellPlan], modules: dict[str, list[ModuleStatement]], p
             if record.statement.id == pending[1]:
                 record.status, record.reason = "timeout", f"was running when {error}"
                 record.error = records.ErrorInfo("Timeout", record.reason)
+    starved = _mark_starved_statements(cells, events)
     probe_events = {e.get("name"): e for e in events if e["event"] == "probe"}
     killed_by = {death.probe: death for death in deaths if death.probe is not None}
     results = {}
@@ -307,11 +310,19 @@ def _collect(plans: list[CellPlan], modules: dict[str, list[ModuleStatement]], p
         if pending == ("probe", probe.name):   # a probe limited in work that the wall limit cut short was starved
             results[probe.name] = ProbeResult(probe.name, error=f"was running when {error}",
                                               graders_trouble=probe.cpu_timeout is not None)
-        else:
-            late_stdout = "".join(text for stream, text, _ in records.late_output(events, "probe", probe.name)
-                                  if stream == "stdout")
-            results[probe.name] = _probe_result(probe, probe_events.get(probe.name), late_stdout, out_dir, limits,
-                                                killed_by.get(probe.name), not_run)
+            continue
+        late_stdout = "".join(text for stream, text, _ in records.late_output(events, "probe", probe.name)
+                              if stream == "stdout")
+        result = _probe_result(probe, probe_events.get(probe.name), late_stdout, out_dir, limits,
+                               killed_by.get(probe.name), not_run)
+        # Checks the machine kept from running, or that ran without definitions a starved statement
+        # never made, are its trouble: not graded, and graded again by the next run.
+        unjudged = last.wall_hit and probe.name not in probe_events
+        if result.error and not result.graders_trouble and (unjudged or starved):
+            why = "the run reached its wall limit" if unjudged else "a statement was starved of CPU by a busy machine"
+            result = ProbeResult(probe.name, error=f"{result.error} ({why})", stdout=result.stdout,
+                                 seconds=result.seconds, graders_trouble=True)
+        results[probe.name] = result
 
     notes = list(dict.fromkeys(records.text_field(e, "text") for e in events if e["event"] == "note"))
     dropped = sum(r.dropped_bytes for cell in cells for r in cell.statements)
@@ -327,6 +338,28 @@ def _collect(plans: list[CellPlan], modules: dict[str, list[ModuleStatement]], p
     return result
 
 
+def _mark_starved_statements(cells: list, events: list[dict]) -> bool:
+    """Statements stopped by the wall backstop: blocked (the student's timeout) or starved (the machine's).
+
+    Returns whether any was starved; its record then says so, in place of a timeout.
+    """
+    stopped = {e.get("id"): e for e in events if e["event"] == "statement" and e.get("status") == "timeout"
+               and e.get("limit") == "wall"}
+    starved = False
+    for record in (r for cell in cells for r in cell.statements if r.statement.id in stopped):
+        event = stopped[record.statement.id]
+        used, seconds = records.number_field(event, "cpu_seconds"), records.number_field(event, "seconds")
+        if blocked(used, seconds):
+            record.reason = (f"timed out: waited {seconds:.0f} s while computing for only {used:.1f} CPU seconds: "
+                             "the code blocks")
+        else:
+            starved = True
+            record.reason = (f"the grading machine was too busy: {seconds:.0f} s went by while it used {used:.1f} "
+                             "CPU seconds")
+        record.error = records.ErrorInfo("Timeout", record.reason)
+    return starved
+
+
 def _probe_result(probe: Probe, event: dict | None, late_stdout: str, out_dir: Path, limits: SandboxLimits,
                   death: records.KernelDeath | None, not_run: str) -> ProbeResult:
     if event is None:   # not run; or the whole sandbox ended while it ran (`death`), leaving no record
@@ -338,11 +371,15 @@ def _probe_result(probe: Probe, event: dict | None, late_stdout: str, out_dir: P
         return ProbeResult(probe.name, outputs, info, error, stdout, seconds)
     if status == "timeout" and probe.cpu_timeout is not None:
         used = records.number_field(event, "cpu_seconds")
-        if event.get("limit") == "wall":   # the budget is work: running out of wall time first is the machine's
+        if event.get("limit") == "wall" and blocked(used, seconds):
+            error = (f"timed out: waited {seconds:.0f} s while computing for only {used:.1f} CPU seconds: the code blocks "
+                     "(a sleep, an input() or a lock)")
+        elif event.get("limit") == "wall":   # the budget is work: running out of wall time first is the machine's
             error = (f"the grading machine was too busy: {probe.timeout:g} s went by while the code used "
-                     f"{used:.0f} of its {probe.cpu_timeout:g} CPU seconds")
+                     f"{used:.2f} of its {probe.cpu_timeout:g} CPU seconds")
             return ProbeResult(probe.name, error=error, stdout=stdout, seconds=seconds, graders_trouble=True)
-        error = f"used its whole budget of {probe.cpu_timeout:g} CPU seconds"
+        else:
+            error = f"timed out: used its whole budget of {probe.cpu_timeout:g} CPU seconds"
     elif status == "timeout":
         error = f"timed out after {probe.timeout:g} s"
     elif status == "hung":

@@ -15,6 +15,11 @@ A pack describes its run as a recipe (plain data in its checks.py):
     watch       {notebook function: [names of its scalar results]}: functions
                 the loop looks up as globals, wrapped to record their values
                 (the loss curves)
+    critic_gap  {"critic": role, "generator": role, "noise": ..., "z_dim": int}:
+                after every step of a step function, mean critic(real) - mean
+                critic(G(z)) on a fixed held-out batch, measured by the grader
+                rather than read from what the student's code returns (curve
+                "critic_gap")
     data        {"layout": "flat" | "nchw", "range": "unit" | "symmetric"}
     sample      {"network": "G", "noise": "uniform" | "normal", "z_dim": int,
                  "range": "tanh" | "sigmoid" | "unit", "mode": "train" | "eval"}
@@ -143,6 +148,33 @@ class LastFiniteState:
         return {"diverged_after_calls": self.diverged_at, "judged_after_calls": self.saved_at}
 
 
+class CriticGap:
+    """mean critic(real) - mean critic(G(z)) on one fixed batch, measured after each step.
+
+    The grader's own reading of the Wasserstein estimate: a critic stepped up its own loss shows a
+    falling gap here, whatever its train_step returns. The forward passes draw no random numbers
+    from the student's stream (dropout, if any, runs on a forked one) and record no gradients.
+    """
+
+    COUNT = 32
+
+    def __init__(self, roles: dict, spec: dict, images: torch.Tensor, seed: int, device: str) -> None:
+        self.critic, self.generator = roles[spec["critic"]], roles[spec["generator"]]
+        draw = torch.Generator().manual_seed(seed + 3)
+        self.real = images[torch.randint(len(images), (self.COUNT,), generator=draw, device="cpu").to(images.device)]
+        shape = (self.COUNT, spec["z_dim"])
+        z = torch.rand(shape, generator=draw, device="cpu") * 2 - 1 if spec.get("noise") == "uniform" else \
+            torch.randn(shape, generator=draw, device="cpu")
+        self.z = z.to(device)
+        self.devices = [torch.cuda.current_device()] if device == "cuda" else []
+        self.values: list[float] = []
+
+    def look(self) -> None:
+        with torch.random.fork_rng(devices=self.devices), torch.no_grad():
+            gap = self.critic(self.real).mean() - self.critic(self.generator(self.z)).mean()
+        self.values.append(float(gap))
+
+
 def training_images(raw: np.ndarray, data: dict) -> torch.Tensor:
     """uint8 images as float tensors in the recipe's layout and range."""
     images = torch.from_numpy(raw).float() / 255.0
@@ -246,6 +278,7 @@ def _run(ns: dict, raw_images: np.ndarray, recipe: dict, specs: list[dict], step
             return steps
         return spec["value"]
 
+    gap = CriticGap(roles, recipe["critic_gap"], images, seed, device) if "critic_gap" in recipe else None
     loop = recipe["loop"]
     function = lookup(ns, loop.get("function") or loop["step_function"])
     args, kwargs, as_globals = _fit_to_signature(function, loop["args"], loop.get("kwargs", {}))
@@ -263,6 +296,8 @@ def _run(ns: dict, raw_images: np.ndarray, recipe: dict, specs: list[dict], step
                 for _ in range(steps):
                     returned = function(*[resolve(s) for s in args], **{k: resolve(s) for k, s in kwargs.items()})
                     last_finite.look()
+                    if gap is not None:
+                        gap.look()
                     for key, value in (returned.items() if isinstance(returned, dict) else ()):
                         try:
                             curves.values.setdefault(str(key), []).append(float(value))
@@ -273,6 +308,8 @@ def _run(ns: dict, raw_images: np.ndarray, recipe: dict, specs: list[dict], step
                 ns.pop(name, None)
             ns.update(saved)
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+    if gap is not None:
+        curves.values["critic_gap"] = gap.values
     divergence = last_finite.restore_if_diverged()
     return {
         "samples": sample_images(roles[recipe["sample"]["network"]], recipe["sample"], noise),

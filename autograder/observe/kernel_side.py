@@ -120,8 +120,28 @@ def build_model(ns: dict, info: dict, name: str, kwarg_options: list[dict]):
         if not isinstance(model, torch.nn.Module):
             raise TypeError(f"{name}() returned {type(model).__name__}, expected a torch.nn.Module")
         info["built_with"] = kwargs
+        info["fresh"] = builds_fresh(factory, kwargs, model)
         return model
     raise RuntimeError("; ".join(errors) or f"{name} accepts none of the expected arguments")
+
+
+def builds_fresh(factory: Callable, kwargs: dict, model: torch.nn.Module) -> bool | None:
+    """Whether a second call builds a network of its own: not `model`, and sharing none of its parameters.
+
+    A factory that hands back one global instance makes the notebook's second GAN start from the
+    first one's trained weights. The second build draws from a forked random state, so the probe's
+    later draws are those of a single build. None: the second call raised (judged elsewhere).
+    """
+    with torch.random.fork_rng(devices=[]):
+        try:
+            again = factory(**kwargs)
+        except Exception:  # a factory that can run once only is not this check's business
+            return None
+    if again is model:
+        return False
+    if not isinstance(again, torch.nn.Module):
+        return None
+    return not ({id(p) for p in model.parameters()} & {id(p) for p in again.parameters()})
 
 
 def parameters_of(model: torch.nn.Module, outputs: dict, info: dict) -> None:

@@ -61,6 +61,7 @@ class FoundNetwork:
     container: str | None = None    # the notebook global holding every weight (function styles)
     found_as: str = ""
     sources: list[str] = field(default_factory=list)
+    fresh: bool | None = None       # a class or factory: whether each call builds its own network
 
 
 # ---------------------------------------------------------------- discovery
@@ -157,7 +158,8 @@ def find_network(ns: dict, role: dict, inputs: dict, layouts: list[str] | None =
         info: dict = {}
         model = build_model(ns, info, build, role.get("kwarg_options", [{}]))
         names, params = zip(*model.named_parameters()) if list(model.parameters()) else ((), ())
-        return FoundNetwork(role["role"], "module", model, list(params), list(names), found_as=f"{build}()")
+        return FoundNetwork(role["role"], "module", model, list(params), list(names), found_as=f"{build}()",
+                            fresh=info.get("fresh"))
     if not function or function not in ns:
         wanted = " or ".join(f"`{n}`" for n in (f"a class {build}" if build else None, f"a function {function}" if function else None) if n)
         raise NameError(f"the notebook defines neither {wanted}")
@@ -249,12 +251,13 @@ def observe_network(ns: dict, inputs: dict, outputs: dict, info: dict, role: dic
 
     Outputs: `param<i>` (its own weights), `out` (their output), `set_param<i>`
     and `set_out` (the weights `set_weights` chose, and their output); info:
-    `style`, `found_as`, `container`, `parameter_names`, `parameter_count`, `layout`.
+    `style`, `found_as`, `container`, `parameter_names`, `parameter_count`, `layout`, `fresh`.
     The notebook's weights are restored afterwards.
     """
     found = find_network(ns, role, inputs, layouts)
     info.update(style=found.style, found_as=found.found_as, container=found.container, sources=found.sources,
-                parameter_names=found.names, parameter_count=int(sum(p.numel() for p in found.parameters)))
+                parameter_names=found.names, parameter_count=int(sum(p.numel() for p in found.parameters)),
+                fresh=found.fresh)
     _report_parameters(found, outputs, info)
     x_options = _probe_input(inputs, role["input"], layouts)
     result, info["layout"] = _forward(found, x_options, layouts)

@@ -4,8 +4,11 @@ The grader hands the student's loop its own small networks, optimizers and
 data loader, each of which records what happens to it: which network saw
 which input (real images as given, real images rescaled, generated images
 still attached to G's graph), which loss was computed, when each optimizer
-cleared gradients and stepped. The events go back as JSON; the grader's
-process judges them.
+cleared gradients and stepped. The solvers are also watched as every
+pack's optimizers are (autograder.observe.training_spies: which network each
+step changed, and whether it ran on uncleared gradients), so the shared loop
+checks judge this loop too. The events go back as JSON; the grader's process
+judges them.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import torch
 from torch import nn
 
 from autograder.observe.kernel_side import lookup
+from autograder.observe.training_spies import ChangeWatch, GradientLedger, Network, spy_on
 
 
 class Recorder:
@@ -93,6 +97,11 @@ def observe_gan_loop(ns: dict, inputs: dict, outputs: dict, info: dict, name: st
     G = SpyNetwork("G", nn.Sequential(nn.Linear(noise_size, 784), nn.Tanh()), recorder)
     D_solver = SpyAdam("D", D, recorder, lr=1e-3, betas=(0.5, 0.999))
     G_solver = SpyAdam("G", G, recorder, lr=1e-3, betas=(0.5, 0.999))
+    networks = [Network("D", D, list(D.parameters())), Network("G", G, list(G.parameters()))]
+    watch, steps = ChangeWatch(networks), []
+    ledger = GradientLedger(networks)
+    for index, solver in enumerate((D_solver, G_solver)):
+        spy_on(solver, index, watch, steps, ledger)
 
     def discriminator_loss(logits_real, logits_fake):
         recorder.add("discriminator_loss")
@@ -117,5 +126,9 @@ def observe_gan_loop(ns: dict, inputs: dict, outputs: dict, info: dict, name: st
     finally:
         if not takes_loader:
             ns[loader_arg] = saved
+    after = watch.changes()
+    if any(after.values()):
+        steps.append({"kind": "changed_outside_step", "changed": after})
     info["events"] = recorder.events
+    info["steps"] = steps   # in training_spies' form, for autograder.checks.loops
     info["batches"] = len(loader)

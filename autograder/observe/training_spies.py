@@ -124,10 +124,16 @@ class GradientLedger:
     """Tells whether a step's gradients still hold those of the previous step (never cleared).
 
     A hook on every parameter adds up the gradient contributions of each
-    backward pass. At a step, a parameter whose .grad equals what it held at
-    its previous step plus everything contributed since was never cleared;
-    a cleared one holds only contributions made after the clearing.
+    backward pass. At a step, what a parameter's .grad holds beyond the
+    contributions made since its previous step is what was never cleared:
+    the whole previous gradient when nothing cleared it, nothing (or minus
+    the contributions made before a clearing) when something did. Norms,
+    not elementwise tolerances, decide, so gradients of any scale are told
+    apart; a step is stale when most of its judged tensors are.
     """
+
+    SAME = 1e-3        # leftover within this fraction of the previous gradient's norm: it is that gradient
+    RESOLVABLE = 1e-4  # a previous gradient below this fraction of the current one is lost in rounding
 
     def __init__(self, networks: list[Network]) -> None:
         self.contributed: dict[int, torch.Tensor] = {}
@@ -143,18 +149,23 @@ class GradientLedger:
             self.contributed[key] = grad.detach().clone() if seen is None else seen + grad.detach()
         return add
 
+    def _leftover_is_previous(self, param: torch.Tensor) -> bool | None:
+        """Whether param.grad still holds its previous step's gradient; None when it cannot be told."""
+        previous = self.previous.get(id(param))
+        if param.grad is None or previous is None:
+            return None
+        grad = param.grad.detach().double()
+        size = float(previous.double().norm())
+        if not size > self.RESOLVABLE * float(grad.norm()):
+            return None
+        added = self.contributed.get(id(param))
+        leftover = grad - (added.double() if added is not None else 0.0)
+        return float((leftover - previous.double()).norm()) <= self.SAME * size
+
     def stale_before_step(self, params: list[torch.Tensor]) -> int:
-        """How many of `params` carry gradients left over from their previous step."""
-        stale = 0
-        for param in params:
-            key, previous = id(param), self.previous.get(id(param))
-            if param.grad is None or previous is None or not previous.abs().sum() > 0:
-                continue
-            added = self.contributed.get(key, torch.zeros_like(previous))
-            if torch.allclose(param.grad, previous + added, rtol=1e-4, atol=1e-7) and not torch.allclose(
-                    param.grad, added, rtol=1e-4, atol=1e-7):
-                stale += 1
-        return stale
+        """1 when most of `params` whose history can be judged carry gradients left over from their previous step."""
+        verdicts = [v for v in (self._leftover_is_previous(p) for p in params) if v is not None]
+        return int(bool(verdicts) and sum(verdicts) * 2 > len(verdicts))
 
     def after_step(self, params: list[torch.Tensor]) -> None:
         for param in params:
@@ -167,6 +178,8 @@ def spy_on(optimizer, index: int, watch: ChangeWatch, events: list[dict], ledger
     """Wrap this optimizer instance's step and zero_grad so each call is recorded."""
     step, zero_grad = optimizer.step, optimizer.zero_grad
     params = [p for group in optimizer.param_groups for p in group["params"]]
+    held = {id(p) for p in params}
+    holds = sorted({n.role for n in watch.networks if any(id(p) in held for p in n.parameters)})
 
     def recorded_step(*args, **kwargs):
         outside = watch.changes()
@@ -174,7 +187,8 @@ def spy_on(optimizer, index: int, watch: ChangeWatch, events: list[dict], ledger
             events.append({"kind": "changed_outside_step", "changed": outside})
         stale = ledger.stale_before_step(params) if ledger else 0
         result = step(*args, **kwargs)
-        events.append({"kind": "step", "optimizer": index, "changed": watch.changes(), "stale_gradients": stale})
+        events.append({"kind": "step", "optimizer": index, "changed": watch.changes(), "stale_gradients": stale,
+                       "holds": holds})
         if ledger:
             ledger.after_step(params)
         return result
@@ -187,8 +201,12 @@ def spy_on(optimizer, index: int, watch: ChangeWatch, events: list[dict], ledger
 
 
 def observe_training(ns: dict, inputs: dict, outputs: dict, info: dict, train: str, networks: list[dict],
-                     factory: str, args: list[dict], kwargs: dict[str, dict] | None = None) -> None:
-    """Run the student's loop on their own networks and optimizers, recording every step's effect."""
+                     factory: str, args: list[dict], kwargs: dict[str, dict] | None = None, calls: int = 1) -> None:
+    """Run the student's loop on their own networks and optimizers, recording every step's effect.
+
+    calls: how many times the loop is called with the same networks and optimizers (a one-step
+    function such as train_step shows gradients that are never cleared only on its second call).
+    """
     built = build_networks(ns, networks, info)
     optimizers = make_optimizers(ns, factory, built)
     roles = {n.role: n.value for n in built}
@@ -208,7 +226,8 @@ def observe_training(ns: dict, inputs: dict, outputs: dict, info: dict, train: s
         return spec["value"]
 
     torch.manual_seed(0)
-    returned = lookup(ns, train)(*[resolve(s) for s in args], **{k: resolve(s) for k, s in (kwargs or {}).items()})
+    for _ in range(calls):
+        returned = lookup(ns, train)(*[resolve(s) for s in args], **{k: resolve(s) for k, s in (kwargs or {}).items()})
     after = watch.changes()
     if any(after.values()):
         events.append({"kind": "changed_outside_step", "changed": after})

@@ -104,6 +104,13 @@ def test_faces_judge_and_the_wasserstein_direction():
     missing = _failed(brief.judge_wasserstein(context, ProbeResult(brief.PROBE_NAME, {}, {}), 10.0))
     assert "return a dict of floats" in missing["Wasserstein estimate rises"]
 
+    # The grader's own measure of the critic gap wins over what train_step returns: a critic that
+    # ascends its own loss reports a rising estimate but shows a falling gap.
+    falling_gap = curves(-np.linspace(0, 5, 20) + 10 * penalty, penalty)
+    falling_gap.outputs["curve.critic_gap"] = -np.linspace(0, 5, 20)
+    outcome = brief.judge_wasserstein(context, falling_gap, 10.0)[0]
+    assert not outcome.passed and outcome.measure.seen < 0 == outcome.measure.bar
+
 
 def test_the_bar_is_each_figure_of_the_weakest_reference_run(context, digits):
     train, labels, _ = digits
@@ -130,7 +137,7 @@ def test_progress_is_never_asked_beyond_the_references_own(digits):
 
 
 def test_every_brief_outcome_is_named_in_check_names():
-    # bench/brief_training.py tells brief-training failures from the others by these names.
+    # bench/calibration.py tells brief-training failures from the others by these names.
     import inspect
     import re
     used = set(re.findall(r'(?:holds|Outcome)\(\s*"([^"]+)"', inspect.getsource(brief)))

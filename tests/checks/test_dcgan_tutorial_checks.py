@@ -298,7 +298,7 @@ def test_failures_say_what_to_change():
     assert "g_loss reaches the generator" in detached and "do not detach" in detached
     idle = messages(_with(losses=losses_detached_generator, train=train_through(losses_detached_generator)),
                     "variable_separation")
-    assert "trainer_g steps that left G unchanged" in idle
+    assert "G step(s) that left G unchanged" in idle
     assert "lr=0.001" in messages(_with(make_optimizers=lambda D, G, lr=2e-4: ref.make_optimizers(D, G)), "variable_separation")
     assert "0 trainer_d steps and 6 trainer_g steps" in messages(_with(train=train_d_step_with_trainer_g), "variable_separation")
     assert "gradients cleared before each step" in messages(_with(train=train_without_zero_grad), "variable_separation")

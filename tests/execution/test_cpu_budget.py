@@ -38,16 +38,32 @@ def test_an_endless_loop_runs_out_of_its_cpu_budget_and_fails():
     result = run_submission(NOTEBOOK, probes=[Probe("endless", "work(10**6)", timeout=60, cpu_timeout=1.5)],
                             limits=LIMITS)
     probe = result.probes["endless"]
-    assert probe.error == "used its whole budget of 1.5 CPU seconds" and not probe.graders_trouble
+    assert probe.error == "timed out: used its whole budget of 1.5 CPU seconds" and not probe.graders_trouble
     assert time.monotonic() - started < 30   # ended by the CPU budget, not by the 60 s backstop
 
 
 @needs_sandbox
 def test_a_probe_starved_of_cpu_is_the_machines_trouble_not_the_students():
-    result = run_submission(NOTEBOOK, probes=[Probe("starved", "time.sleep(30)", timeout=2, cpu_timeout=5)],
+    # A wall backstop shorter than the work stands in for a machine too busy to give the work its time.
+    result = run_submission(NOTEBOOK, probes=[Probe("starved", "work(20)", timeout=2, cpu_timeout=30)],
                             limits=LIMITS)
     probe = result.probes["starved"]
     assert probe.graders_trouble and "the grading machine was too busy" in probe.error
+
+
+@needs_sandbox
+def test_a_probe_that_blocks_without_computing_is_the_students():
+    result = run_submission(NOTEBOOK, probes=[Probe("blocked", "time.sleep(30)", timeout=2, cpu_timeout=5)],
+                            limits=LIMITS)
+    probe = result.probes["blocked"]
+    assert not probe.graders_trouble and "the code blocks" in probe.error
+
+
+@needs_sandbox
+def test_every_probe_is_limited_in_work():
+    """A probe given only a wall timeout gets that many CPU seconds per thread, and eight times the wall time."""
+    result = run_submission(NOTEBOOK, probes=[Probe("endless", "work(10**6)", timeout=1.0)], limits=LIMITS)
+    assert result.probes["endless"].error == f"timed out: used its whole budget of {LIMITS.threads:g} CPU seconds"
 
 
 @needs_sandbox
@@ -67,3 +83,24 @@ def test_the_same_work_passes_beside_eight_spinning_processes():
     probe = result.probes["work"]
     assert probe.ok, probe.error
     assert probe.info == {"done": 2.0}
+
+
+def test_a_statement_stopped_by_the_wall_backstop_is_blocked_or_starved():
+    """Blocked (hardly any CPU used) is the student's timeout; starved (computing all along) is the machine's."""
+    from autograder.execution.cells import plan_notebook
+    from autograder.execution.records import build_records
+    from autograder.execution.runner import _mark_starved_statements
+
+    plans = plan_notebook(new_notebook(cells=[new_code_cell("a = 1\nb = 2")]), ())
+    ids = [s.id for s in plans[0].statements]
+    events = [{"event": "statement", "id": ids[0], "status": "timeout", "limit": "wall", "seconds": 480.0,
+               "cpu_seconds": 0.1, "error": {"type": "Timeout", "message": "timed out", "traceback": ""}},
+              {"event": "statement", "id": ids[1], "status": "ok", "seconds": 0.1}]
+    cells = build_records(plans, events, [], "not run")
+    assert _mark_starved_statements(cells, events) is False
+    assert "the code blocks" in cells[0].statements[0].reason
+
+    events[0]["cpu_seconds"] = 90.0
+    cells = build_records(plans, events, [], "not run")
+    assert _mark_starved_statements(cells, events) is True
+    assert "too busy" in cells[0].statements[0].reason

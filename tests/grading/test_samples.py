@@ -5,7 +5,7 @@ checks must fail (`fails`); every other item's checks must pass. Brief
 training is switched off here (--train-steps 0): it is judged on known
 sample sets in tests/checks/test_brief_judges.py, run for real on each
 pack's solution in test_brief_training.py, and measured over the whole
-corpus by bench/brief_training.py against `training_fails`.
+corpus by bench/calibration.py against `training_fails`.
 """
 from __future__ import annotations
 

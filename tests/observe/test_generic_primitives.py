@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 from torch import nn
 
 from autograder import probes
+from autograder.checks.models import fresh_network
+from autograder.observe import kernel_side
 from autograder.checks.layers import ops_after_weight_layers, same_layer_shapes, weight_layers
-from autograder.checks.optimizers import (cleared_gradients_outcome, cross_update_outcomes, optimizer_outcomes,
-                                          steps_per_round)
+from autograder.checks.loops import cleared_gradients_outcome, loop_outcomes, separation_outcomes, steps_per_round
+from autograder.checks.optimizers import optimizer_outcomes
 from autograder.observe.layers import layer_trace, observe_layers
 from autograder.observe.probe_calls import call_with_probes
 from autograder.observe.training_spies import observe_training, optimizers_of_networks
@@ -178,14 +180,17 @@ def test_the_loop_spies_see_cross_updates(over_both, own_optimizer):
     inputs = {"images": np.random.default_rng(0).uniform(0, 1, (6, 4)).astype(np.float32)}
     outputs, info = {}, {}
     observe_training(_pair_namespace(over_both, own_optimizer), inputs, outputs, info, "train", NETS, "make_optimizers", ARGS)
-    outcomes = {o.check: o.passed for o in cross_update_outcomes(info["events"], {0: "D", 1: "G"})}
+    outcomes = {o.check: o.passed for o in separation_outcomes(info["events"], {0: "D", 1: "G"})}
     assert outcomes["each step changes only its own network"] is (not over_both)
     assert outcomes["no updates outside the optimizers' steps"] is (not own_optimizer)
     # A D optimizer made inside the loop is invisible: its steps show only as changes between G steps.
     assert steps_per_round(info["events"], 1) == ([6] if own_optimizer else [3, 3])
 
 
-@pytest.mark.parametrize("clearing", ["optimizer", "network", "set_to_none_false", "never", "once_before_the_loop"])
+CLEARS = ("optimizer", "network", "set_to_none_false", "after_each_step")
+
+
+@pytest.mark.parametrize("clearing", [*CLEARS, "never", "once_before_the_loop", "the_other_optimizer"])
 def test_steps_on_uncleared_gradients_are_seen(clearing):
     def make_optimizers(D, G):
         return torch.optim.Adam(D.parameters()), torch.optim.Adam(G.parameters())
@@ -202,16 +207,25 @@ def test_steps_on_uncleared_gradients_are_seen(clearing):
                 d_opt.zero_grad(set_to_none=False)
             (D(G(torch.rand(len(images), 2)).detach()).mean() - D(images).mean()).backward()
             d_opt.step()
+            if clearing == "after_each_step":
+                d_opt.zero_grad()
             if clearing in ("optimizer", "network", "set_to_none_false"):
                 g_opt.zero_grad()
+            elif clearing == "the_other_optimizer":  # G's gradients are never cleared
+                d_opt.zero_grad()
             (-D(G(torch.rand(len(images), 2))).mean()).backward()
             g_opt.step()
+            if clearing == "after_each_step":
+                g_opt.zero_grad()
 
     ns = {"Disc": lambda: nn.Linear(4, 1), "Gen": lambda: nn.Linear(2, 4), "make_optimizers": make_optimizers, "train": train}
     inputs = {"images": np.random.default_rng(0).uniform(0, 1, (6, 4)).astype(np.float32)}
     outputs, info = {}, {}
     observe_training(ns, inputs, outputs, info, "train", NETS, "make_optimizers", ARGS)
-    assert cleared_gradients_outcome(info["events"]).passed is (clearing in ("optimizer", "network", "set_to_none_false"))
+    outcome = cleared_gradients_outcome(info["events"], {0: "D", 1: "G"})
+    assert outcome.passed is (clearing in CLEARS)
+    if clearing == "the_other_optimizer":
+        assert "G step(s)" in outcome.message and "D step" not in outcome.message
 
 
 @pytest.mark.parametrize("activation, op, slope", [
@@ -273,3 +287,141 @@ def test_run_each_keeps_each_calls_results_and_errors_apart():
     run_each(ns, inputs, outputs, info, calls)
     np.testing.assert_array_equal(outputs["ok/call0"], [0.0, 2.0, 4.0])
     assert list(info["errors"]) == ["missing"] and "triple" in info["errors"]["missing"]
+
+
+def test_a_one_step_function_shows_uncleared_gradients_on_its_second_call():
+    """A train_step that clears the critic's optimizer where it means G's: G's gradients pile up across calls."""
+    def make_optimizers(D, G):
+        return torch.optim.Adam(D.parameters()), torch.optim.Adam(G.parameters())
+
+    def train_step(D, G, d_opt, g_opt, images):
+        d_opt.zero_grad()
+        (D(G(torch.rand(len(images), 2)).detach()).mean() - D(images).mean()).backward()
+        d_opt.step()
+        d_opt.zero_grad()  # meant: g_opt.zero_grad()
+        (-D(G(torch.rand(len(images), 2))).mean()).backward()
+        g_opt.step()
+
+    ns = {"Disc": lambda: nn.Linear(4, 1), "Gen": lambda: nn.Linear(2, 4), "make_optimizers": make_optimizers,
+          "train": train_step}
+    inputs = {"images": np.random.default_rng(0).uniform(0, 1, (6, 4)).astype(np.float32)}
+    verdicts = []
+    for calls in (1, 2):
+        info: dict = {}
+        observe_training(ns, inputs, {}, info, "train", NETS, "make_optimizers", ARGS, calls=calls)
+        verdicts.append(cleared_gradients_outcome(info["events"], {0: "D", 1: "G"}).passed)
+    assert verdicts == [True, False]
+
+
+# ------------------------------------------------------------------- fresh networks
+
+SHARED_LAYER = nn.Linear(3, 3)
+GLOBAL_NET = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Linear(3, 1)
+
+    def forward(self, x):
+        return self.body(x)
+
+
+FACTORIES = {
+    "a class": (Net, True),
+    "a function building its layers": (lambda: nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1)), True),
+    "a deep copy of a template": (lambda: copy.deepcopy(GLOBAL_NET), True),
+    "one global instance": (lambda: GLOBAL_NET, False),
+    "new containers around a shared layer": (lambda: nn.Sequential(SHARED_LAYER, nn.ReLU(), nn.Linear(3, 1)), False),
+}
+
+
+@pytest.mark.parametrize("style", sorted(FACTORIES))
+def test_build_model_tells_whether_each_call_builds_a_new_network(style):
+    factory, fresh = FACTORIES[style]
+    info: dict = {}
+    kernel_side.build_model({"make": factory}, info, "make", [{}])
+    assert info["fresh"] is fresh
+    outcome = fresh_network(info, "make")
+    assert outcome.passed is fresh
+    if not fresh:
+        assert "make()" in outcome.message
+
+
+def test_the_second_build_leaves_the_random_stream_as_one_build_would():
+    factory = FACTORIES["a function building its layers"][0]
+    torch.manual_seed(0)
+    factory()
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    kernel_side.build_model({"make": factory}, {}, "make", [{}])
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_a_factory_that_builds_only_once_is_left_to_the_other_checks():
+    built = []
+
+    def once():
+        if built:
+            raise RuntimeError("already built")
+        built.append(Net())
+        return built[0]
+
+    info: dict = {}
+    kernel_side.build_model({"once": once}, info, "once", [{}])
+    assert info["fresh"] is None and fresh_network(info, "once").passed
+
+
+@pytest.mark.parametrize("order", ["backward_then_step", "step_then_backward"])
+def test_a_step_taken_before_the_backward_pass_leaves_its_network_unchanged(order):
+    def make_optimizers(D, G):
+        return torch.optim.Adam(D.parameters()), torch.optim.Adam(G.parameters())
+
+    def train(D, G, d_opt, g_opt, images, iterations=3):
+        for _ in range(iterations):
+            for opt, loss in ((d_opt, lambda: D(G(torch.rand(len(images), 2)).detach()).mean() - D(images).mean()),
+                              (g_opt, lambda: -D(G(torch.rand(len(images), 2))).mean())):
+                opt.zero_grad()
+                if order == "step_then_backward":
+                    opt.step()
+                    loss().backward()
+                else:
+                    loss().backward()
+                    opt.step()
+
+    ns = {"Disc": lambda: nn.Linear(4, 1), "Gen": lambda: nn.Linear(2, 4), "make_optimizers": make_optimizers, "train": train}
+    inputs = {"images": np.random.default_rng(0).uniform(0, 1, (6, 4)).astype(np.float32)}
+    info: dict = {}
+    observe_training(ns, inputs, {}, info, "train", NETS, "make_optimizers", ARGS)
+    outcomes = {o.check: o for o in loop_outcomes(info["events"], {0: "D", 1: "G"})}
+    assert outcomes["each step changes its own network"].passed is (order == "backward_then_step")
+    assert outcomes["each step changes only its own network"].passed
+
+
+@settings(max_examples=25, deadline=None)
+@given(scale_exponent=st.floats(min_value=-8, max_value=3), cleared=st.booleans(), seed=st.integers(0, 2 ** 16))
+def test_the_gradient_ledger_tells_cleared_from_uncleared_at_any_gradient_scale(scale_exponent, cleared, seed):
+    """Whatever the gradients' magnitude, a step on uncleared gradients is seen and a cleared one is not."""
+    scale = 10.0 ** scale_exponent
+
+    def make_optimizers(D, G):
+        return torch.optim.SGD(D.parameters(), lr=1e-3), torch.optim.SGD(G.parameters(), lr=1e-3)
+
+    def train(D, G, d_opt, g_opt, images, iterations=3):
+        for _ in range(iterations):
+            if cleared:
+                g_opt.zero_grad()
+            (-scale * D(G(torch.rand(len(images), 2))).mean()).backward()   # reaches D's gradients too
+            g_opt.step()
+            d_opt.zero_grad()
+            (scale * (D(G(torch.rand(len(images), 2)).detach()).mean() - D(images).mean())).backward()
+            d_opt.step()
+
+    torch.manual_seed(seed)
+    ns = {"Disc": lambda: nn.Linear(4, 1), "Gen": lambda: nn.Linear(2, 4), "make_optimizers": make_optimizers, "train": train}
+    inputs = {"images": np.random.default_rng(seed).uniform(0, 1, (6, 4)).astype(np.float32)}
+    info: dict = {}
+    observe_training(ns, inputs, {}, info, "train", NETS, "make_optimizers", ARGS)
+    stale = {e["optimizer"] for e in info["events"] if e["kind"] == "step" and e["stale_gradients"]}
+    assert stale == (set() if cleared else {1})

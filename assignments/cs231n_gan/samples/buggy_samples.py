@@ -7,7 +7,7 @@ those whose brief-training outcome depends on the grader's budget or device
 """
 from __future__ import annotations
 
-from samplekit.edits import InsertAfter, Replace, Sample
+from samplekit.edits import InsertAfter, Replace, Sample, SetSource
 from notebook_cells import code
 
 GPU_DC_NOTE = ("The vanilla GAN that `training` runs on a CPU does not use the DC networks; "
@@ -57,6 +57,30 @@ SAMPLE_NOISE = (
 )
 
 DISCRIMINATOR = (
+    Sample(
+        "buggy/discriminator_global_instance.ipynb",
+        "the discriminator is built once at the notebook's top level and discriminator() returns that one "
+        "module on every call",
+        (SetSource("discriminator", '''
+# Build the discriminator once so every cell uses the same one
+D_net = nn.Sequential(
+    nn.Flatten(),
+    nn.Linear(784, 256),
+    nn.LeakyReLU(0.01),
+    nn.Linear(256, 256),
+    nn.LeakyReLU(0.01),
+    nn.Linear(256, 1),
+)
+
+
+def discriminator(seed=None):
+    return D_net
+'''),),
+        fails=("discriminator",),
+        note="The layers are right, but the notebook's LSGAN then starts from the vanilla GAN's trained "
+             "discriminator (and shares it with an optimizer made for the first run). The grader calls "
+             "discriminator() twice and compares what comes back.",
+    ),
     Sample(
         "buggy/discriminator_leaky_slope_02.ipynb",
         "discriminator uses LeakyReLU(0.2) (DCGAN's slope) instead of the notebook's 0.01",
@@ -354,6 +378,15 @@ TRAINING = (
         "run_a_gan steps D_solver after the generator's backward pass; G_solver never steps",
         (Replace("run_a_gan", "            G_solver.step()", "            D_solver.step()"),),
         fails=("training",),
+    ),
+    Sample(
+        "buggy/training_clears_d_solver_twice.ipynb",
+        "run_a_gan calls D_solver.zero_grad() before the generator's backward pass too, where it means "
+        "G_solver: G's gradients are never cleared",
+        (Replace("run_a_gan", "            G_solver.zero_grad()\n", "            D_solver.zero_grad()\n"),),
+        fails=("training",),
+        note="Every generator step runs on the sum of all earlier generator gradients. The same bug fails "
+             "each pack's loop item (one judge of cleared gradients, see autograder.checks.loops).",
     ),
 )
 

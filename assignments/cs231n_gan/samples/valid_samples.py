@@ -609,7 +609,36 @@ print(INLINE_Q1)
          "this student; it must still pass.",
 )
 
+# ------------------------------------------------------------------ 9. networks copied from a template
+
+TEMPLATE_COPIES = Sample(
+    "valid/template_copies.ipynb",
+    "Each factory deep-copies a network built once at the top level (copy.deepcopy(template)), so every "
+    "call returns a network of its own that starts from the same weights.",
+    (
+        SetSource("discriminator", '''
+import copy
+
+_D_TEMPLATE = nn.Sequential(
+    nn.Flatten(),
+    nn.Linear(784, 256),
+    nn.LeakyReLU(0.01),
+    nn.Linear(256, 256),
+    nn.LeakyReLU(0.01),
+    nn.Linear(256, 1),
+)
+
+
+def discriminator(seed=None):
+    """A fresh copy of the template discriminator."""
+    if seed is not None:
+        torch.manual_seed(seed)
+    return copy.deepcopy(_D_TEMPLATE)
+'''),
+    ),
+)
+
 VALID_SAMPLES: tuple[Sample, ...] = (
     FORM_2018, COURSE_DC_CODE, OLD_DTYPE, MODULE_SUBCLASSES, FAILING_CELLS, ZIP_2020, FUNCTIONAL,
-    NUMPY_MINDED, *COLAB_SAMPLES,
+    NUMPY_MINDED, TEMPLATE_COPIES, *COLAB_SAMPLES,
 )

@@ -157,6 +157,15 @@ TRAINING = (
         may_fail=("final_image",),
         note=UNMEASURED,
     ),
+    Sample(
+        "buggy/g_steps_clear_d_optim.ipynb",
+        "the generator steps call d_optim.zero_grad() where they mean g_optim.zero_grad(): G's gradients "
+        "are never cleared and every G step adds up all earlier ones",
+        (Replace("train", "            g_optim.zero_grad()\n", "            d_optim.zero_grad()\n"),),
+        fails=("training_subsets",),
+        may_fail=("final_image",),
+        note=UNMEASURED,
+    ),
 )
 
 BUGGY_SAMPLES: tuple[Sample, ...] = (*DISCRIMINATOR, *GENERATOR, *LOSSES, *SHARING, *TRAINING)

@@ -121,6 +121,28 @@ TRAINING = (
          Replace("train", 'h["gradient_penalty"] for h in history', 'h["gp"] for h in history')),
         fails=("training_loop",),
     ),
+    Sample(
+        "buggy/train_step_clears_critic_before_g_step.ipynb",
+        "train_step calls c_opt.zero_grad() before the generator's backward pass where it means "
+        "g_opt.zero_grad(): G's gradients pile up from one train_step to the next",
+        (Replace("train_step", "    g_opt.zero_grad()\n", "    c_opt.zero_grad()\n"),),
+        fails=("training_loop",),
+        may_fail=("training_loop", "final_image"),
+        note="The bug shows from the second call of train_step on, so the grader calls it twice on the same "
+             "optimizers. " + BRIEF_NOTE,
+    ),
+    Sample(
+        "buggy/train_step_critic_ascends_its_loss.ipynb",
+        "train_step's critic loss has the Wasserstein term's sign flipped (wasserstein + lam * penalty): "
+        "each critic step pushes real scores down and generated ones up",
+        (Replace("train_step", "        c_loss = -wasserstein + lam * penalty\n",
+                 "        c_loss = wasserstein + lam * penalty\n"),),
+        training_fails=("training_loop",),
+        may_fail=("final_image",),
+        note="Every step count, optimizer and returned key is right, so only brief training can see it: the grader "
+             "measures mean critic(real) - mean critic(G(z)) itself after every step, and it falls instead of rising. "
+             "The returned values would hide it (the loop returns its own, consistently wrong, critic_loss).",
+    ),
 )
 
 INTERPOLATION = (

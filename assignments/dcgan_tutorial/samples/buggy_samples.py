@@ -200,6 +200,15 @@ TRAIN = (
         note="The notebook's run passes the globals themselves, so it trains; given any other optimizers "
              "(the grader's, or those of other networks) train never updates the networks it is given.",
     ),
+    Sample(
+        "buggy/train_clears_trainer_d_twice.ipynb",
+        "train clears trainer_d before the generator's update too, where it means trainer_g: G's gradients "
+        "are never cleared",
+        (Replace("train", "        trainer_g.zero_grad()\n", "        trainer_d.zero_grad()\n"),),
+        fails=("variable_separation",),
+        may_fail=BRIEF,
+        note=UNMEASURED,
+    ),
 )
 
 BUGGY_SAMPLES: tuple[Sample, ...] = DISCRIMINATOR + GENERATOR + LOSSES + OPTIMIZERS + TRAIN

@@ -155,6 +155,15 @@ OPTIMIZERS = (
         fails=("variable_separation",), may_fail=BRIEF,
         note="The module-style twin of d_optimizer_over_all_weights.",
     ),
+    Sample(
+        "buggy/train_clears_d_opt_for_g_step.ipynb",
+        "train's generator step calls d_opt.zero_grad() where it means g_opt.zero_grad(): G's gradients "
+        "are never cleared and each G step adds up every earlier one",
+        (Replace("train", "        g_opt.zero_grad()\n", "        d_opt.zero_grad()\n"),),
+        fails=("variable_separation",),
+        may_fail=BRIEF,
+        note="Brief training's outcome for this bug has not been measured.",
+    ),
 )
 
 BUGGY_SAMPLES: tuple[Sample, ...] = WEIGHT_INIT + NETWORKS + OBJECTIVES + OPTIMIZERS
