@@ -32,6 +32,7 @@ PROBE_NAME = "brief_training"
 # further away.
 FRECHET_FACTOR = 2.5        # final distance may be up to 2.5x the reference's
 PROGRESS_FRACTION = 0.4     # the distance must fall by at least 40% of the reference's relative fall
+PROGRESS_TOLERANCE = 1e-6   # relative falls that differ by less are equal (rounding)
 SPREAD_FRACTION = 0.25      # samples must vary at least a quarter as much as the reference's
 EVENNESS_FRACTION = 0.4     # class evenness at least 40% of the reference's ...
 EVENNESS_MIN_REFERENCE = 0.3  # ... judged only when every reference run's samples spread over classes
@@ -176,9 +177,11 @@ def judge_progress(context: BriefContext, result: ProbeResult) -> list[Outcome]:
     final, initial = _student_scores(context, result)
     ref_fall = context.reference["scores"]["final"]["frechet_fall"]
     fall = 1 - final["frechet"] / initial["frechet"] if initial["frechet"] > 0 else 0.0
-    needed = min(ref_fall, PROGRESS_FRACTION * ref_fall)  # never more than the reference's own fall
+    # A fraction of the reference's fall; when the budget is too short for the reference itself to
+    # improve (its distance rose), a rise up to 1 / PROGRESS_FRACTION times the reference's own.
+    needed = PROGRESS_FRACTION * ref_fall if ref_fall >= 0 else ref_fall / PROGRESS_FRACTION
     return [measured(holds(
-        "brief training lowers the distance to real digits", fall >= needed,
+        "brief training lowers the distance to real digits", fall >= needed - PROGRESS_TOLERANCE,
         (f"the Frechet distance to real digits to fall by at least {needed:.0%}" if needed >= 0 else
          f"the Frechet distance to real digits to rise by at most {-needed:.0%}")
         + f" {_budget(context)} (the reference's changed by {-ref_fall:+.0%} in its weakest run)",

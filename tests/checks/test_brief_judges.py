@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograder.checks import brief
 from autograder.data.mnist import load_mnist
@@ -142,3 +144,26 @@ def test_every_brief_outcome_is_named_in_check_names():
     import re
     used = set(re.findall(r'(?:holds|Outcome)\(\s*"([^"]+)"', inspect.getsource(brief)))
     assert used and used <= set(brief.CHECK_NAMES)
+
+
+class FrechetOnly:
+    """A scorer stand-in whose samples are their own Frechet distance (a 1-element array)."""
+
+    def score(self, samples):
+        return {"frechet": float(samples[0])}
+
+
+@settings(max_examples=50, deadline=None)
+@given(start=st.floats(1e3, 1e5), reference_change=st.floats(-0.9, 3.0), wobble=st.floats(-0.1, 0.1))
+def test_a_run_like_the_references_passes_the_progress_check(start, reference_change, wobble):
+    """Whether the reference's distance fell or (under a budget too short) rose, a run within 10% of it passes;
+    one that rises several times more than the reference fails."""
+    scorer = FrechetOnly()
+    reference = {"scores": {"final": {"frechet_fall": -reference_change}}}
+    context = brief.BriefContext(40, "cpu", None, reference, scorer)
+
+    def run(change):
+        return _result(np.array([start * (1 + change)]), initial=np.array([start]))
+
+    assert brief.judge_progress(context, run(reference_change * (1 + wobble)))[0].passed
+    assert not brief.judge_progress(context, run(abs(reference_change) * 3 + 1.0))[0].passed
