@@ -267,6 +267,9 @@ def kernel_environment(*, home: Path, tmp: Path, python_path: str, kernel_python
         "TORCH_HOME": str(tmp / "torch"),
         "OMP_NUM_THREADS": str(threads),
         "MKL_NUM_THREADS": str(threads),
+        # Idle OpenMP threads sleep instead of spinning: on a busy machine a spinning thread waiting
+        # for its partner burns CPU seconds that are not work, and budgets are counted in CPU seconds.
+        "OMP_WAIT_POLICY": "PASSIVE",
         "OPENBLAS_NUM_THREADS": str(threads),
     }
     if not gpu:
