@@ -17,7 +17,7 @@ import numpy as np
 
 from autograder.checks.outcome import Outcome, holds, measured, not_graded
 from autograder.checks.plan import CheckGroup, kernel_call
-from autograder.execution.probes_protocol import Probe, ProbeResult
+from autograder.execution.probes_protocol import WALL_BACKSTOP_FACTOR, Probe, ProbeResult
 
 PROBE_NAME = "brief_training"
 
@@ -63,7 +63,7 @@ class BriefTraining:
     seed: int = 0                  # the student's run; the reference runs REFERENCE_SEEDS
     timeout_factor: float = 4.0    # the probe may use this many times the reference's CPU seconds ...
     min_timeout_s: float = 120.0   # ... and never less than this many
-    wall_per_cpu: float = 8.0      # a wall-clock backstop, this many times the CPU budget (see brief_probe)
+    wall_per_cpu: float = WALL_BACKSTOP_FACTOR  # a wall-clock backstop, this many times the CPU budget
 
 
 @dataclass

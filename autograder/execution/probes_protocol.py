@@ -52,9 +52,13 @@ BLOCKED_CPU_SHARE = 0.01
 PROBE_START_CPU_S = 0.5
 
 
-def blocked(cpu_seconds: float, wall_seconds: float) -> bool:
-    """Whether a probe that ran out of wall time was waiting rather than computing (see BLOCKED_CPU_SHARE)."""
-    return cpu_seconds < PROBE_START_CPU_S + BLOCKED_CPU_SHARE * wall_seconds
+def blocked_reason(cpu_seconds: float, wall_seconds: float) -> str | None:
+    """Why code stopped by the wall backstop is the student's (it was waiting, not computing; see
+    BLOCKED_CPU_SHARE); None when it was computing, starved by a busy machine."""
+    if cpu_seconds >= PROBE_START_CPU_S + BLOCKED_CPU_SHARE * wall_seconds:
+        return None
+    return (f"timed out: waited {wall_seconds:.0f} s while computing for only {cpu_seconds:.1f} CPU seconds: "
+            "the code blocks (a sleep, an input() or a lock)")
 
 
 def limited_in_work(probe: Probe, threads: int) -> Probe:

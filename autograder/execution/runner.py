@@ -50,7 +50,7 @@ from autograder.execution.module_plan import ModuleStatement, plan_modules
 from autograder.execution.probes_protocol import (
     Probe,
     ProbeResult,
-    blocked,
+    blocked_reason,
     limited_in_work,
     read_probe_outputs,
     validate_probes,
@@ -349,13 +349,10 @@ def _mark_starved_statements(cells: list, events: list[dict]) -> bool:
     for record in (r for cell in cells for r in cell.statements if r.statement.id in stopped):
         event = stopped[record.statement.id]
         used, seconds = records.number_field(event, "cpu_seconds"), records.number_field(event, "seconds")
-        if blocked(used, seconds):
-            record.reason = (f"timed out: waited {seconds:.0f} s while computing for only {used:.1f} CPU seconds: "
-                             "the code blocks")
-        else:
-            starved = True
-            record.reason = (f"the grading machine was too busy: {seconds:.0f} s went by while it used {used:.1f} "
-                             "CPU seconds")
+        waiting = blocked_reason(used, seconds)
+        starved = starved or waiting is None
+        record.reason = waiting or (
+            f"the grading machine was too busy: {seconds:.0f} s went by while it used {used:.1f} CPU seconds")
         record.error = records.ErrorInfo("Timeout", record.reason)
     return starved
 
@@ -371,9 +368,9 @@ def _probe_result(probe: Probe, event: dict | None, late_stdout: str, out_dir: P
         return ProbeResult(probe.name, outputs, info, error, stdout, seconds)
     if status == "timeout" and probe.cpu_timeout is not None:
         used = records.number_field(event, "cpu_seconds")
-        if event.get("limit") == "wall" and blocked(used, seconds):
-            error = (f"timed out: waited {seconds:.0f} s while computing for only {used:.1f} CPU seconds: the code blocks "
-                     "(a sleep, an input() or a lock)")
+        waiting = blocked_reason(used, seconds) if event.get("limit") == "wall" else None
+        if waiting:
+            error = waiting
         elif event.get("limit") == "wall":   # the budget is work: running out of wall time first is the machine's
             error = (f"the grading machine was too busy: {probe.timeout:g} s went by while the code used "
                      f"{used:.2f} of its {probe.cpu_timeout:g} CPU seconds")
