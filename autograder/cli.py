@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
 
 from autograder.errors import GangradeError, UsageError
 from autograder.packs import Pack, discover_packs, get_pack
-from autograder.paths import fixtures_dir
+from autograder.paths import ASSIGNMENTS_ENV, FIXTURES_ENV, fixtures_dir
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gangrade", description="Grade GAN assignment notebooks against a reference.")
+    parser.add_argument("--packs", type=Path, metavar="DIR",
+                        help=f"a course's own folder of packs (default: {ASSIGNMENTS_ENV} or the bundled packs)")
+    parser.add_argument("--fixtures", type=Path, metavar="DIR",
+                        help=f"that course's grading fixtures (default: {FIXTURES_ENV} or the bundled fixtures)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     listing = commands.add_parser("list", help="packs, their rubric items and points")
@@ -56,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="student pre-check: the public checks on your own notebook")
     check.add_argument("notebook", type=Path, metavar="NOTEBOOK")
     check.add_argument("--assignment", metavar="ID", help="the pack (default: from the notebook's metadata)")
+    check.add_argument("--json", action="store_true", help="print the verdicts as JSON (exit status as without)")
 
     report = commands.add_parser("report", help="regenerate a batch's reports from its gradebook")
     report.add_argument("out", type=Path, metavar="OUT_DIR")
@@ -67,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
+    # The course folders travel to worker processes in the environment, as if set by the user.
+    for variable, folder in ((ASSIGNMENTS_ENV, args.packs), (FIXTURES_ENV, args.fixtures)):
+        if folder is not None:
+            os.environ[variable] = str(folder.resolve())
     try:
         if args.command == "list":
             return list_packs(args.json)
@@ -200,20 +210,47 @@ def run_check(args: argparse.Namespace) -> int:
     sandboxed = detect_sandbox().available  # your own code on your own machine: the sandbox is a courtesy here
     execution = run_submission(submission.notebook, submission.helper_files, skip_calls=pack.skip_calls,
                                probes=plan_probes(plan), sandbox=sandboxed, datasets=(pack.data,))
-    print(f"{args.notebook}: public checks of {pack.id}")
     not_run, _ = did_not_run_on_grader(execution, list(submission.helper_files))
+    verdicts = {item.id: grade_item(item.id, item.points, plan[item.id], execution.probes)
+                for item in pack.items if item.id in plan}
+    if args.json:
+        print(json.dumps(_check_document(args.notebook, pack, verdicts, not_run), indent=2))
+    else:
+        _print_check(args.notebook, pack, verdicts, not_run)
+    return EXIT_FAILED if any(verdict.failed for verdict in verdicts.values()) else EXIT_OK
+
+
+def _check_document(notebook: Path, pack: Pack, verdicts: dict, not_run: list) -> dict:
+    return {
+        "notebook": str(notebook), "assignment": pack.id,
+        "passed": not any(verdict.failed for verdict in verdicts.values()),
+        "items": [_item_document(item.id, verdicts.get(item.id)) for item in pack.items],
+        "did_not_run": [entry.as_dict() for entry in not_run],
+    }
+
+
+def _item_document(item_id: str, verdict) -> dict:
+    if verdict is None:
+        return {"id": item_id, "status": "not_checked", "message": ""}
+    return {"id": item_id, "status": verdict.status, "message": "" if verdict.passed else verdict.message()}
+
+
+def _print_check(notebook: Path, pack: Pack, verdicts: dict, not_run: list) -> None:
+    print(f"{notebook}: public checks of {pack.id}")
     if not_run:
         print(f"  did not run here ({len(not_run)}; this costs nothing by itself):")
         for entry in not_run:
             print(f"      {entry.describe()}")
     for item in pack.items:
-        if item.id not in plan:
+        verdict = verdicts.get(item.id)
+        if verdict is None:
             print(f"  {item.id:<20} not checked here (graded with hidden checks or brief training)")
             continue
-        verdict = grade_item(item.id, item.points, plan[item.id], execution.probes)
-        print(f"  {item.id:<20} {'passed' if verdict.passed else 'FAILED'}")
+        print(f"  {item.id:<20} {_CHECK_WORDS[verdict.status]}")
         if not verdict.passed:
             for line in verdict.message().splitlines():
                 print(f"      {line}")
     print("(the public checks use the published fixtures; the grade uses hidden inputs too)")
-    return EXIT_OK
+
+
+_CHECK_WORDS = {"passed": "passed", "failed": "FAILED", "not_graded": "not checked (this machine could not run it)"}

@@ -7,8 +7,11 @@ touches the engine.
 """
 from __future__ import annotations
 
+import hashlib
 import importlib
+import importlib.machinery
 import importlib.util
+import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +22,7 @@ from autograder.paths import assignments_dir
 
 PACK_FILE = "pack.toml"
 CHECKS_FILE = "checks.py"
+FIXTURES_FILE = "fixtures.py"
 TOTAL_POINTS = 100
 
 
@@ -52,14 +56,39 @@ class Pack:
 
     def checks(self) -> ModuleType | None:
         """The pack's hidden checks (`checks.py` beside pack.toml, defining `plan(rng, brief=None)`), if it has them."""
-        path = self.folder / CHECKS_FILE
+        module = self._own_module(CHECKS_FILE)
+        if module is not None and not callable(getattr(module, "plan", None)):
+            raise PackError(self.folder / CHECKS_FILE, "defines no plan(rng, brief=None) function")
+        return module
+
+    def fixture_recipe(self) -> ModuleType:
+        """The recipe of the pack's public fixtures (`fixtures.py`: `FIXTURE_SEED` and `public_fixtures()`)."""
+        path = self.folder / FIXTURES_FILE
+        module = self._own_module(FIXTURES_FILE)
+        if module is None:
+            raise PackError(path, "missing: the recipe of the pack's public fixtures")
+        has_recipe = callable(getattr(module, "public_fixtures", None))
+        if not has_recipe or not isinstance(getattr(module, "FIXTURE_SEED", None), int):
+            raise PackError(path, "must define public_fixtures() and an integer FIXTURE_SEED")
+        return module
+
+    def _own_module(self, filename: str) -> ModuleType | None:
+        """Execute one of the pack folder's Python files as a module of the pack's own package.
+
+        The package (named for the pack and its folder) lets the pack's files import
+        one another relatively (`from . import fixtures`) without touching sys.path.
+        """
+        path = self.folder / filename
         if not path.exists():
             return None
-        spec = importlib.util.spec_from_file_location(f"gangrade_checks_{self.id}", path)
+        package = f"gangrade_pack_{self.id}_{hashlib.sha1(str(self.folder.resolve()).encode()).hexdigest()[:8]}"
+        if package not in sys.modules:
+            package_spec = importlib.machinery.ModuleSpec(package, None, is_package=True)
+            package_spec.submodule_search_locations = [str(self.folder)]
+            sys.modules[package] = importlib.util.module_from_spec(package_spec)
+        spec = importlib.util.spec_from_file_location(f"{package}.{path.stem}", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        if not callable(getattr(module, "plan", None)):
-            raise PackError(path, "defines no plan(rng, brief=None) function")
         return module
 
 
@@ -124,3 +153,12 @@ def get_pack(pack_id: str, root: Path | None = None) -> Pack:
     if pack_id not in packs:
         raise UsageError(f"unknown assignment '{pack_id}'; known: {', '.join(sorted(packs))}")
     return packs[pack_id]
+
+
+def reference_packages(root: Path | None = None) -> tuple[str, ...]:
+    """The top-level packages of the packs' reference modules: never importable by student code."""
+    try:
+        packs = discover_packs(root)
+    except PackError:
+        return ()
+    return tuple(sorted({pack.reference_module.split(".")[0] for pack in packs}))

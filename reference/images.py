@@ -1,4 +1,4 @@
-"""Sample grids: many generated images tiled into one picture, and saved as PNG.
+"""Sample grids: many generated images tiled into one uint8 picture.
 
 Both labs end with a grid of samples; the grader also writes one per
 submission. Images may come as flat MNIST rows (N, 784), or as (N, 1, H, W)
@@ -8,11 +8,9 @@ or (N, 3, H, W), in a torch tensor or a NumPy array.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 
 
 def _to_nchw(images: torch.Tensor | np.ndarray) -> np.ndarray:
@@ -78,21 +76,3 @@ def image_grid(
         grid[:, top : top + h, left : left + w] = array[index]
 
     return grid[0] if channels == 1 else grid.transpose(1, 2, 0)
-
-
-def save_grid(
-    images: torch.Tensor | np.ndarray,
-    path: str | Path,
-    value_range: tuple[float, float] = (-1.0, 1.0),
-    nrow: int | None = None,
-    padding: int = 2,
-) -> Path:
-    """Write :func:`image_grid` to ``path`` as a PNG and return the path.
-
-    The parent folder is created if needed. Pillow writes no timestamp into a
-    PNG, so the same images give the same bytes.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(image_grid(images, value_range, nrow, padding)).save(path, format="PNG")
-    return path

@@ -2,7 +2,7 @@
 
 Both plans run the same checks; they differ in their inputs. `plan(rng)`
 draws fresh probe networks and data and takes the expected values from the
-reference (`reference.packs.cs501r_wgan_gp.check_arrays`) in the grader's
+reference (`check_arrays` in this pack's fixtures.py) in the grader's
 process; `public_plan(fixtures)` reads the same arrays from the committed
 public fixtures, so students need no reference.
 
@@ -433,10 +433,10 @@ def plan(rng: np.random.Generator, brief=None) -> dict[str, list[CheckGroup]]:
 
     brief: the engine's `spec -> BriefContext` for brief training; None leaves it out (not run).
     """
-    from reference.packs import cs501r_wgan_gp as ref
+    from .fixtures import check_arrays
 
     seeds = rng.integers(0, 2**31, size=2)
-    return _items(ref.check_arrays(rng, int(seeds[0]), int(seeds[1])), rng,
+    return _items(check_arrays(rng, int(seeds[0]), int(seeds[1])), rng,
                   brief_training_groups(brief(BRIEF) if brief else None))
 
 

@@ -57,6 +57,7 @@ from autograder.execution.probes_protocol import (
 )
 from autograder.execution.records import ExecutionResult
 from autograder.execution.sandbox import (
+    HIDDEN_PACKAGES,
     SANDBOX_PACKAGE_ROOT,
     UNPRIVILEGED_UID,
     PythonEnvironment,
@@ -66,7 +67,8 @@ from autograder.execution.sandbox import (
     detect_sandbox,
     kernel_environment,
 )
-from autograder.paths import PROJECT_ROOT
+from autograder.packs import reference_packages
+from autograder.paths import PROJECT_ROOT, assignments_dir, fixtures_dir
 
 PACKAGE_DIR = Path(autograder.__file__).resolve().parent
 # Parts of a source checkout that student code must never see.
@@ -119,7 +121,7 @@ def _run(plans: list[CellPlan], modules: dict[str, list[ModuleStatement]], helpe
         return _nothing_ran(plans, probes, limits, started, f"the sandbox is not available: {support.reason}", False,
                             graders_trouble=True)
     try:
-        kernel_env = describe_python(kernel_python)
+        kernel_env = describe_python(kernel_python, _hidden_packages())
     except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as exc:
         reason = f"the kernel's Python {kernel_python} could not be used: {exc}"
         return _nothing_ran(plans, probes, limits, started, reason, sandbox, graders_trouble=True)
@@ -206,6 +208,11 @@ class _Launcher:
                     self.enforcement["cleanup"] = f"{leftover} processes were still running and were killed"
 
 
+def _hidden_packages() -> tuple[str, ...]:
+    """The packages no student kernel may import: the reference, the bundled course, every pack's reference."""
+    return tuple(dict.fromkeys(HIDDEN_PACKAGES + reference_packages()))
+
+
 def _driver_command(job_dir: Path) -> list[str]:
     return [sys.executable, "-m", "autograder.execution.driver", str(job_dir)]
 
@@ -216,9 +223,11 @@ def _sandboxed_command(support: SandboxSupport, job_dir: Path, kernel_python: st
     environment = kernel_environment(home=job_dir / "work", tmp=Path("/tmp"), python_path=SANDBOX_PACKAGE_ROOT,
                                      kernel_python=kernel_python, threads=limits.threads, gpu=gpu)
     hidden = [PROJECT_ROOT / part for part in HIDDEN_PROJECT_PARTS if (PROJECT_ROOT / part).exists()]
+    hidden += [folder for folder in (assignments_dir(), fixtures_dir()) if folder.exists()]   # a course's own
     command = build_bwrap_command(
         bwrap=support.bwrap, command=_driver_command(job_dir), job_dir=job_dir, package_dir=PACKAGE_DIR,
-        pythons=[describe_python(sys.executable), kernel_env], environment=environment, hidden_paths=hidden,
+        pythons=[describe_python(sys.executable, _hidden_packages()), kernel_env], environment=environment,
+        hidden_paths=hidden,
         as_root=support.as_root, tmp_size_mb=limits.memory_mb, scratch_size_mb=limits.scratch_mb, gpu=gpu,
         setpriv=shutil.which("setpriv") or "setpriv")
     return command, {}

@@ -39,7 +39,9 @@ UNPRIVILEGED_UID = 65534                  # "nobody" on Debian and most distribu
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "passwd", "group",
              "nsswitch.conf", "hosts", "localtime")
-HIDDEN_PACKAGES = ("reference",)          # must never be importable in a student kernel
+# Never importable in a student kernel: the reference solutions and the bundled course (packs, fixtures);
+# the runner adds the top-level package of every pack's `reference` setting.
+HIDDEN_PACKAGES = ("reference", "gangrade_course")
 NVIDIA_DEVICE_PREFIX = "nvidia"
 
 
@@ -60,7 +62,7 @@ class PythonEnvironment:
 
     executable: str
     roots: tuple[str, ...]                                   # sys.prefix and sys.base_prefix, resolved
-    hidden_package_dirs: tuple[str, ...] = field(default=())  # folders of HIDDEN_PACKAGES it would import
+    hidden_package_dirs: tuple[str, ...] = field(default=())  # folders of the hidden packages it would import
 
 
 @functools.cache
@@ -106,7 +108,7 @@ def namespace_options(as_root: bool) -> list[str]:
 
 
 @functools.cache
-def describe_python(executable: str) -> PythonEnvironment:
+def describe_python(executable: str, hidden_packages: tuple[str, ...] = HIDDEN_PACKAGES) -> PythonEnvironment:
     """Where an interpreter's files live, and where it would find the hidden packages.
 
     The grader's own interpreter is read from `sys`; another one is asked in
@@ -118,7 +120,7 @@ def describe_python(executable: str) -> PythonEnvironment:
 
         roots = [sys.prefix, sys.base_prefix]
         hidden = []
-        for name in HIDDEN_PACKAGES:
+        for name in hidden_packages:
             spec = importlib.util.find_spec(name) if name not in sys.modules else sys.modules[name].__spec__
             if spec is not None and spec.submodule_search_locations:
                 hidden.extend(spec.submodule_search_locations)
@@ -126,7 +128,7 @@ def describe_python(executable: str) -> PythonEnvironment:
         script = (
             "import importlib.util, json, sys\n"
             "hidden = []\n"
-            f"for name in {list(HIDDEN_PACKAGES)!r}:\n"
+            f"for name in {list(hidden_packages)!r}:\n"
             "    spec = importlib.util.find_spec(name)\n"
             "    if spec is not None and spec.submodule_search_locations:\n"
             "        hidden.extend(spec.submodule_search_locations)\n"

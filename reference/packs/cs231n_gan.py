@@ -2,17 +2,15 @@
 
 The names and signatures are the notebook's (ASSIGNMENTS.md, cs231n_gan), so
 the grader can call these beside a student's functions on the same inputs.
-`public_fixtures` is the recipe for grading_fixtures/cs231n_gan/public.npz.
 """
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch import nn
 
 from reference import activations, losses, minimax, noise, optim
 from reference.models import cs231n
-from reference.packs._fixtures import arrays, build_seeded, parameter_count
+from reference.seeding import build_seeded
 
 NOISE_DIM = 96
 BATCH_SIZE = 128
@@ -102,8 +100,6 @@ def run_a_gan(
     return history
 
 
-FIXTURE_SEED = 231
-
 # The check values the CS231n notebook publishes (its `answers` for the GAN
 # and LSGAN losses). The logits are printed to 8 decimals, so the losses they
 # give agree with the published losses to about 1e-9 relative; the contract's
@@ -123,41 +119,3 @@ PUBLISHED_LOSSES = {
     "g_loss_lsgan": 0.816954786997558,
 }
 PUBLISHED_RTOL = 1e-7
-
-
-def public_fixtures() -> dict[str, np.ndarray]:
-    """Inputs and expected outputs for the notebook's public checks (float64)."""
-    rng = np.random.default_rng(FIXTURE_SEED)
-    lrelu_x = rng.standard_normal((3, 4, 5)) * 3
-    logits_real = torch.tensor(rng.standard_normal((BATCH_SIZE, 1)) * 2, requires_grad=True)
-    logits_fake = torch.tensor(rng.standard_normal((BATCH_SIZE, 1)) * 2, requires_grad=True)
-
-    d_loss = discriminator_loss(logits_real, logits_fake)
-    g_loss = generator_loss(logits_fake)
-    d_grad_real, d_grad_fake = torch.autograd.grad(d_loss, (logits_real, logits_fake))
-    (g_grad_fake,) = torch.autograd.grad(g_loss, logits_fake)
-
-    return {
-        **arrays(
-            lrelu_x=lrelu_x,
-            lrelu_y=leaky_relu(torch.from_numpy(lrelu_x)),
-            logits_real=logits_real,
-            logits_fake=logits_fake,
-            d_loss_true=d_loss,
-            g_loss_true=g_loss,
-            d_loss_grad_real=d_grad_real,
-            d_loss_grad_fake=d_grad_fake,
-            g_loss_grad_fake=g_grad_fake,
-            d_loss_lsgan_true=ls_discriminator_loss(logits_real, logits_fake),
-            g_loss_lsgan_true=ls_generator_loss(logits_fake),
-        ),
-        **arrays(
-            published_logits_real=np.array(PUBLISHED_LOGITS_REAL),
-            published_logits_fake=np.array(PUBLISHED_LOGITS_FAKE),
-            **{f"published_{name}": value for name, value in PUBLISHED_LOSSES.items()},
-        ),
-        "count_discriminator": parameter_count(discriminator()),
-        "count_generator_nd4": parameter_count(generator(noise_dim=4)),
-        "count_dc_classifier": parameter_count(build_dc_classifier()),
-        "count_dc_generator_nd4": parameter_count(build_dc_generator(noise_dim=4)),
-    }

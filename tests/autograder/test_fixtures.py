@@ -42,7 +42,7 @@ def test_manifest_records_hashes_versions_seeds_and_command(built):
     manifest = json.loads((built / "manifest.json").read_text())
     assert set(manifest["versions"]) >= {"python", "torch", "numpy"}
     entry = manifest["packs"]["cs231n_gan"]
-    assert entry["seed"] == get_pack("cs231n_gan").reference().FIXTURE_SEED
+    assert entry["seed"] == get_pack("cs231n_gan").fixture_recipe().FIXTURE_SEED
     assert entry["command"] == "test build"
     import hashlib
     assert entry["sha256"] == hashlib.sha256((built / entry["file"]).read_bytes()).hexdigest()

@@ -43,10 +43,13 @@ def test_the_five_packs_carry_the_contract_rubrics():
 
 
 @pytest.mark.parametrize("pack_id", sorted(CONTRACT_RUBRICS))
-def test_each_pack_names_an_importable_reference_module(pack_id):
-    module = get_pack(pack_id).reference()
-    assert callable(module.public_fixtures)
-    assert isinstance(module.FIXTURE_SEED, int)
+def test_each_pack_names_an_importable_reference_module_and_a_fixture_recipe(pack_id):
+    pack = get_pack(pack_id)
+    assert callable(getattr(pack.reference(), "train", None) or getattr(pack.reference(), "train_step", None)
+                    or getattr(pack.reference(), "run_a_gan", None))
+    recipe = pack.fixture_recipe()
+    assert callable(recipe.public_fixtures)
+    assert isinstance(recipe.FIXTURE_SEED, int)
 
 
 def test_unknown_pack_is_a_usage_error():
@@ -89,3 +92,20 @@ def test_invalid_toml_is_reported(tmp_path):
     folder = _write_pack(tmp_path / "p", "id = [unclosed")
     with pytest.raises(PackError, match="not valid TOML"):
         load_pack(folder)
+
+
+def test_a_pack_without_a_fixture_recipe_names_the_missing_file(tmp_path):
+    folder = _write_pack(tmp_path / "p", GOOD_HEADER.format(id="p") + '[[items]]\nid="a"\npoints=100\ndescription="d"\n')
+    with pytest.raises(PackError, match=r"fixtures\.py.*missing"):
+        load_pack(folder).fixture_recipe()
+    (folder / "fixtures.py").write_text("FIXTURE_SEED = 'one'\ndef public_fixtures():\n    return {}\n")
+    with pytest.raises(PackError, match="integer FIXTURE_SEED"):
+        load_pack(folder).fixture_recipe()
+
+
+def test_a_packs_files_import_one_another_relatively(tmp_path):
+    folder = _write_pack(tmp_path / "p", GOOD_HEADER.format(id="p") + '[[items]]\nid="a"\npoints=100\ndescription="d"\n')
+    (folder / "fixtures.py").write_text("FIXTURE_SEED = 7\ndef public_fixtures():\n    return {'seed': FIXTURE_SEED}\n")
+    (folder / "checks.py").write_text("def plan(rng, brief=None):\n    from .fixtures import public_fixtures\n"
+                                      "    return public_fixtures()\n")
+    assert load_pack(folder).checks().plan(None) == {"seed": 7}

@@ -1,6 +1,7 @@
 """Public mode: `gangrade check` works from the committed fixtures with no reference installed."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -29,11 +30,22 @@ def test_check_runs_without_the_reference(tmp_path):
     assert "not installed" in probe.stderr
     result = subprocess.run([sys.executable, "-m", "autograder", "check", str(SAMPLES / "buggy" / "gan_loss_single_mean.ipynb")],
                             env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr   # a public check failed: a pre-submit hook stops here
     lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.startswith("  ") and line.split()}
     assert "FAILED" in lines["gan_loss"]
     assert all("passed" in lines[item] for item in ("leaky_relu", "sample_noise", "discriminator", "lsgan_loss", "dc_generator"))
     assert "ImportError" not in result.stdout + result.stderr
+
+
+def test_check_passes_the_solution_with_exit_0_and_reports_json(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "autograder", "check", "--json", str(SAMPLES / "solution.ipynb")],
+                            env=_without_reference(tmp_path), cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["assignment"] == "cs231n_gan" and document["passed"] is True
+    statuses = {item["id"]: item["status"] for item in document["items"]}
+    assert statuses["gan_loss"] == "passed" and statuses["training"] == "not_checked"
+    assert set(statuses) == {item.id for item in get_pack("cs231n_gan").items}
 
 
 def test_check_in_a_notebook_prints_the_verdict(capsys):
