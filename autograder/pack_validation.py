@@ -14,7 +14,7 @@ from types import ModuleType
 import numpy as np
 
 from autograder.errors import PackError
-from autograder.packs import CHECKS_FILE, Pack
+from autograder.packs import CHECKS_FILE, PUBLIC_CHECKS_FILE, Pack
 
 
 def validate_pack(pack: Pack) -> None:
@@ -27,10 +27,11 @@ def validate_pack(pack: Pack) -> None:
     if checks is None:
         raise PackError(pack.folder / CHECKS_FILE, "missing: every pack grades its items with a checks.py")
     fixture = pack_fixture_path(fixtures_dir(), pack.id)
-    validate_checks(pack, checks, read_npz(fixture) if fixture.exists() else None)
+    validate_checks(pack, checks, pack.public_checks(), read_npz(fixture) if fixture.exists() else None)
 
 
-def validate_checks(pack: Pack, checks: ModuleType, fixtures: dict[str, np.ndarray] | None) -> None:
+def validate_checks(pack: Pack, checks: ModuleType, public_checks: ModuleType | None,
+                    fixtures: dict[str, np.ndarray] | None) -> None:
     """Raise PackError unless the hidden plan, the public plan and the recipe agree with the pack."""
     path = pack.folder / CHECKS_FILE
     rubric = [item.id for item in pack.items]
@@ -42,15 +43,15 @@ def validate_checks(pack: Pack, checks: ModuleType, fixtures: dict[str, np.ndarr
     for item, groups in hidden.items():
         if not groups:
             raise PackError(path, f"plan() gives item '{item}' no checks")
-    public_plan = getattr(checks, "public_plan", None)
-    if callable(public_plan) and fixtures is not None:
+    if public_checks is not None and fixtures is not None:
+        public_path = pack.folder / PUBLIC_CHECKS_FILE
         try:
-            public = public_plan(fixtures)
+            public = public_checks.public_plan(fixtures)
         except Exception as exc:
-            raise PackError(path, f"public_plan() raised {type(exc).__name__}: {exc}") from None
+            raise PackError(public_path, f"public_plan() raised {type(exc).__name__}: {exc}") from None
         unknown = sorted(set(public) - set(rubric))
         if unknown:
-            raise PackError(path, f"public_plan() has items that pack.toml does not list: {', '.join(unknown)}")
+            raise PackError(public_path, f"public_plan() has items that pack.toml does not list: {', '.join(unknown)}")
     recipe_spec = getattr(checks, "BRIEF", None)
     if recipe_spec is not None:
         missing = [name for name in recipe_names(recipe_spec.recipe) if not _defined(pack.reference(), name)]

@@ -22,6 +22,7 @@ from autograder.paths import assignments_dir
 
 PACK_FILE = "pack.toml"
 CHECKS_FILE = "checks.py"
+PUBLIC_CHECKS_FILE = "public_checks.py"
 FIXTURES_FILE = "fixtures.py"
 TOTAL_POINTS = 100
 
@@ -59,6 +60,16 @@ class Pack:
         module = self._own_module(CHECKS_FILE)
         if module is not None and not callable(getattr(module, "plan", None)):
             raise PackError(self.folder / CHECKS_FILE, "defines no plan(rng, brief=None) function")
+        return module
+
+    def public_checks(self) -> ModuleType | None:
+        """The checks students may see (`public_checks.py`, defining `public_plan(fixtures)`), if the pack has them.
+
+        The student kit ships this file and the public fixtures, never checks.py or the reference.
+        """
+        module = self._own_module(PUBLIC_CHECKS_FILE)
+        if module is not None and not callable(getattr(module, "public_plan", None)):
+            raise PackError(self.folder / PUBLIC_CHECKS_FILE, "defines no public_plan(fixtures) function")
         return module
 
     def fixture_recipe(self) -> ModuleType:

@@ -22,8 +22,8 @@ from autograder.paths import fixtures_dir
 
 
 def public_plan(pack: Pack, folder: Path | None = None) -> dict[str, list[CheckGroup]]:
-    checks = pack.checks()
-    if checks is None or not hasattr(checks, "public_plan"):
+    checks = pack.public_checks()
+    if checks is None:
         raise UsageError(f"{pack.id} has no public checks yet")
     return checks.public_plan(read_npz(pack_fixture_path(folder or fixtures_dir(), pack.id)))
 

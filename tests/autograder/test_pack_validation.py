@@ -14,12 +14,9 @@ from autograder.packs import discover_packs, get_pack
 REAL = get_pack("mlp_gan")
 
 WRAPPER = '''
-import importlib.util
-_spec = importlib.util.spec_from_file_location("real_checks", {real!r})
-real = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(real)
+from . import real_checks as real
+
 BRIEF = real.BRIEF
-public_plan = real.public_plan
 
 
 def plan(rng, brief=None):
@@ -33,8 +30,10 @@ def broken_pack(tmp_path: Path, mutation: str, brief: str = "") -> Path:
     """A course folder holding a copy of mlp_gan whose checks.py wraps the real one, changed by `mutation`."""
     folder = tmp_path / "course" / REAL.id
     folder.mkdir(parents=True)
-    shutil.copy(REAL.folder / "pack.toml", folder / "pack.toml")
-    text = WRAPPER.format(real=str(REAL.folder / "checks.py"), mutation=mutation) + brief
+    for name in ("pack.toml", "public_checks.py", "fixtures.py"):
+        shutil.copy(REAL.folder / name, folder / name)
+    shutil.copy(REAL.folder / "checks.py", folder / "real_checks.py")
+    text = WRAPPER.format(mutation=mutation) + brief
     (folder / "checks.py").write_text(text)
     return folder.parent
 

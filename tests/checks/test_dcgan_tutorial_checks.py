@@ -16,6 +16,7 @@ from reference.packs import dcgan_tutorial as ref
 
 PACK = get_pack("dcgan_tutorial")
 CHECKS = PACK.checks()
+PUBLIC_CHECKS = PACK.public_checks()
 POINTS = {item.id: item.points for item in PACK.items}
 PENDING = {"training", "final_image"}  # brief training: runs only in a grade, not in-process
 PLAN = CHECKS.plan(np.random.default_rng(0))
@@ -52,18 +53,18 @@ def messages(namespace: dict, item: str) -> str:
 
 def test_the_expected_layers_are_the_reference_networks():
     x, z = torch.rand(2, 1, 28, 28), torch.randn(2, ref.Z_DIM)
-    assert same_layer_shapes("D", CHECKS.DISCRIMINATOR_LAYERS, layer_trace(models.Discriminator(), x), "", every_layer=True).passed
-    assert same_layer_shapes("G", CHECKS.GENERATOR_LAYERS, layer_trace(models.Generator().train(), z), "", every_layer=True).passed
-    assert [tuple(p.shape) for p in models.Generator().parameters() if p.dim() == 4] == CHECKS.GENERATOR_KERNELS
-    assert sum(p.numel() for p in models.Discriminator().parameters()) == CHECKS.DISCRIMINATOR_COUNT
+    assert same_layer_shapes("D", PUBLIC_CHECKS.DISCRIMINATOR_LAYERS, layer_trace(models.Discriminator(), x), "", every_layer=True).passed
+    assert same_layer_shapes("G", PUBLIC_CHECKS.GENERATOR_LAYERS, layer_trace(models.Generator().train(), z), "", every_layer=True).passed
+    assert [tuple(p.shape) for p in models.Generator().parameters() if p.dim() == 4] == PUBLIC_CHECKS.GENERATOR_KERNELS
+    assert sum(p.numel() for p in models.Discriminator().parameters()) == PUBLIC_CHECKS.DISCRIMINATOR_COUNT
 
 
 def test_a_layer_sequence_names_the_first_difference():
     trace = [{"op": "conv2d", "shape": [2, 8, 28, 28]}, {"op": "relu", "shape": [2, 8, 28, 28]},
              {"op": "max_pool2d", "shape": [2, 8, 14, 14]}]
-    outcome = same_layer_shapes("D", CHECKS.DISCRIMINATOR_LAYERS, trace, "hint", every_layer=True)
+    outcome = same_layer_shapes("D", PUBLIC_CHECKS.DISCRIMINATOR_LAYERS, trace, "hint", every_layer=True)
     assert not outcome.passed and "layer 3 to be avg_pool2d -> (8, 14, 14)" in outcome.message
-    short = same_layer_shapes("D", CHECKS.DISCRIMINATOR_LAYERS[:2], trace[:1], "hint", every_layer=True)
+    short = same_layer_shapes("D", PUBLIC_CHECKS.DISCRIMINATOR_LAYERS[:2], trace[:1], "hint", every_layer=True)
     assert not short.passed and "missing relu -> (8, 28, 28)" in short.message
 
 
