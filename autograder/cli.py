@@ -63,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--assignment", metavar="ID", help="the pack (default: from the notebook's metadata)")
     check.add_argument("--json", action="store_true", help="print the verdicts as JSON (exit status as without)")
 
+    handout = commands.add_parser("handout", help="instructor: write the student kit of one assignment")
+    handout.add_argument("--assignment", metavar="ID", required=True)
+    handout.add_argument("--out", type=Path, required=True, metavar="DIR",
+                         help="where the starter notebook, the kit's package and its README go")
+
     report = commands.add_parser("report", help="regenerate a batch's reports from its gradebook")
     report.add_argument("out", type=Path, metavar="OUT_DIR")
     report.add_argument("--format", choices=["csv", "html", "gradescope"], action="append",
@@ -88,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_check(args)
         if args.command == "report":
             return run_report(args)
+        if args.command == "handout":
+            return run_handout(args)
         raise UsageError(f"`gangrade {args.command}` is not available in this version yet")
     except UsageError as exc:
         print(f"gangrade: error: {exc}", file=sys.stderr)
@@ -189,6 +196,14 @@ def run_report(args: argparse.Namespace) -> int:
     with OutFolderLock(args.out):
         written = regenerate(args.out, formats)
     print(f"wrote {len(written)} files in {args.out} ({', '.join(formats)})")
+    return EXIT_OK
+
+
+def run_handout(args: argparse.Namespace) -> int:
+    from autograder.shipping.handout import write_handout
+
+    package = write_handout(get_pack(args.assignment), args.out)
+    print(f"wrote the student kit of {args.assignment} to {args.out}: the starter notebook, README.md and {package.name}/")
     return EXIT_OK
 
 

@@ -42,6 +42,7 @@ ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "passw
 # Never importable in a student kernel: the reference solutions and the bundled course (packs, fixtures);
 # the runner adds the top-level package of every pack's `reference` setting.
 HIDDEN_PACKAGES = ("reference", "gangrade_course")
+SITE_DIR_NAMES = ("site-packages", "dist-packages")   # package folders the kernel may import from
 NVIDIA_DEVICE_PREFIX = "nvidia"
 
 
@@ -61,7 +62,7 @@ class PythonEnvironment:
     """An interpreter and the folders it needs, as seen from outside the sandbox."""
 
     executable: str
-    roots: tuple[str, ...]                                   # sys.prefix and sys.base_prefix, resolved
+    roots: tuple[str, ...]                                   # sys.prefix, sys.base_prefix and site folders on the path, resolved
     hidden_package_dirs: tuple[str, ...] = field(default=())  # folders of the hidden packages it would import
 
 
@@ -118,7 +119,7 @@ def describe_python(executable: str, hidden_packages: tuple[str, ...] = HIDDEN_P
     if Path(executable).resolve() == Path(sys.executable).resolve():
         import importlib.util
 
-        roots = [sys.prefix, sys.base_prefix]
+        roots = [sys.prefix, sys.base_prefix, *(entry for entry in sys.path if _is_site_dir(entry))]
         hidden = []
         for name in hidden_packages:
             spec = importlib.util.find_spec(name) if name not in sys.modules else sys.modules[name].__spec__
@@ -132,7 +133,8 @@ def describe_python(executable: str, hidden_packages: tuple[str, ...] = HIDDEN_P
             "    spec = importlib.util.find_spec(name)\n"
             "    if spec is not None and spec.submodule_search_locations:\n"
             "        hidden.extend(spec.submodule_search_locations)\n"
-            "print(json.dumps({'roots': [sys.prefix, sys.base_prefix], 'hidden': hidden}))\n"
+            f"sites = [p for p in sys.path if p.rstrip('/').rsplit('/', 1)[-1] in {list(SITE_DIR_NAMES)!r}]\n"
+            "print(json.dumps({'roots': [sys.prefix, sys.base_prefix, *sites], 'hidden': hidden}))\n"
         )
         done = subprocess.run([executable, "-I", "-c", script], capture_output=True, text=True, cwd="/", env={},
                               timeout=60)
@@ -140,8 +142,19 @@ def describe_python(executable: str, hidden_packages: tuple[str, ...] = HIDDEN_P
             raise RuntimeError(f"{executable} did not run: {done.stderr.strip()[-500:]}")
         answer = json.loads(done.stdout)
         roots, hidden = answer["roots"], answer["hidden"]
-    resolved = tuple(dict.fromkeys(str(Path(root).resolve()) for root in roots))
+    resolved = _outermost([Path(root).resolve() for root in roots if Path(root).is_dir()])
     return PythonEnvironment(executable, resolved, tuple(str(Path(h).resolve()) for h in hidden))
+
+
+def _is_site_dir(entry: str) -> bool:
+    """A package folder on the path (a .pth file can add one outside the prefixes), never a working folder."""
+    return Path(entry).name in SITE_DIR_NAMES and Path(entry).is_dir()
+
+
+def _outermost(folders: list[Path]) -> tuple[str, ...]:
+    """The folders none of the others holds, in order (binding both would only mount one twice)."""
+    unique = list(dict.fromkeys(folders))
+    return tuple(str(f) for f in unique if not any(f != other and f.is_relative_to(other) for other in unique))
 
 
 def build_bwrap_command(
