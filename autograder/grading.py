@@ -23,7 +23,7 @@ from autograder.execution.records import ExecutionResult
 from autograder.execution.runner import run_submission
 from autograder.packs import Pack, RubricItem
 from autograder.report import figures
-from autograder.report.results import GradeResult, ItemResult
+from autograder.report.results import GradeResult, ItemResult, presentation
 from autograder.submission import Submission
 from autograder.training_setup import BriefTrainingSetup, TrainingOptions
 
@@ -125,9 +125,9 @@ def _verdict(item: RubricItem, groups: list[CheckGroup] | None, execution: Execu
 
 def _item_result(item: RubricItem, verdict: ItemVerdict | None) -> ItemResult:
     if verdict is None:
-        return ItemResult(item.id, 0.0, item.points, "not_graded", NO_CHECKS, complete=False)
+        return ItemResult(item.id, 0.0, item.points, "not_graded", NO_CHECKS, complete=False, **presentation(item))
     return ItemResult(item.id, verdict.points, item.points, verdict.status, verdict.message(), complete=verdict.graded,
-                      retry=verdict.retry)
+                      retry=verdict.retry, **presentation(item))
 
 
 def _figures(verdicts: dict[str, ItemVerdict | None]) -> dict[str, dict]:

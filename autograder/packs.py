@@ -27,11 +27,19 @@ FIXTURES_FILE = "fixtures.py"
 TOTAL_POINTS = 100
 
 
+# Who sees an item's result on Gradescope (its `visibility`), the one vocabulary of pack.toml and results.json.
+VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
+
+
 @dataclass(frozen=True)
 class RubricItem:
     id: str
     points: int
     description: str
+    # How Gradescope shows the item (pack.toml's optional `visibility`, `number`, `tags`).
+    visibility: str = "visible"
+    number: str = ""
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,7 +129,7 @@ def load_pack(folder: Path) -> Pack:
     if raw["data"] not in ("mnist", "celeba"):
         raise PackError(path, f"data must be 'mnist' or 'celeba', not '{raw['data']}'")
 
-    items = tuple(_read_item(path, entry) for entry in raw["items"])
+    items = tuple(_read_item(path, entry, position) for position, entry in enumerate(raw["items"], start=1))
     ids = [item.id for item in items]
     duplicated = sorted({i for i in ids if ids.count(i) > 1})
     if duplicated:
@@ -141,13 +149,20 @@ def load_pack(folder: Path) -> Pack:
     return pack
 
 
-def _read_item(path: Path, entry: dict) -> RubricItem:
+def _read_item(path: Path, entry: dict, position: int) -> RubricItem:
     try:
-        item = RubricItem(id=entry["id"], points=entry["points"], description=entry["description"])
-    except (KeyError, TypeError):
+        item = RubricItem(id=entry["id"], points=entry["points"], description=entry["description"],
+                          visibility=entry.get("visibility", "visible"), number=str(entry.get("number", position)),
+                          tags=tuple(entry.get("tags", ())))
+    except (KeyError, TypeError, AttributeError):
         raise PackError(path, f"rubric item needs id, points and description: {entry!r}") from None
     if not isinstance(item.points, int) or item.points <= 0:
         raise PackError(path, f"rubric item '{item.id}' has points {item.points!r}; expected a positive integer")
+    if item.visibility not in VISIBILITIES:
+        raise PackError(path, f"rubric item '{item.id}' has visibility {item.visibility!r}; expected one of "
+                              f"{', '.join(VISIBILITIES)}")
+    if not all(isinstance(tag, str) for tag in item.tags):
+        raise PackError(path, f"rubric item '{item.id}' has tags {list(item.tags)!r}; expected a list of strings")
     return item
 
 

@@ -7,12 +7,16 @@ write mean, there:
   tests' scores (we write both, and they agree).
 - `execution_time`: seconds.
 - `output`: text about the whole submission, shown above the tests.
+- `output_format`: `text`, at the top and on every test: messages quote
+  student code and names, which Gradescope would otherwise render as HTML.
+- `visibility`: `visible`, the results as a whole (each test has its own).
 - `stdout_visibility`: whether the autograder's stdout is shown to students;
   ours stays `hidden` (the default), since a grader log may describe hidden checks.
 - `tests[]`: `name`, `score`, `max_score`, `output` (shown collapsed under
   the test), `status` (`passed`/`failed`, overriding Gradescope's own rule of
-  full marks = passed) and `visibility` (`hidden`, `after_due_date`,
-  `after_published` or `visible`, the default).
+  full marks = passed), `visibility` (`hidden`, `after_due_date`,
+  `after_published` or `visible`, the default), `number` and `tags`; the last
+  three from the item in pack.toml (`number` defaults to its position).
 - `extra_data`: data stored with the result and not shown; gangrade keeps its
   own record there, under `gangrade` (versions, sandboxed or not, graded or not).
 
@@ -40,12 +44,13 @@ from pathlib import Path
 from typing import Any
 
 import autograder
-from autograder.packs import Pack
+from autograder.packs import VISIBILITIES, Pack
 
 RESULTS_FILE = "results.json"
 STATUSES = ("passed", "failed", "not_graded")
+# Messages quote student code and text: shown as plain text, never rendered as HTML or Markdown.
+OUTPUT_FORMAT = "text"
 NOT_GRADED_PREFIX = "Not graded (the grader's own trouble, not your code): "
-VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 # Keys of extra_data.gangrade that GradeResult fills itself; `extra` may not reuse them.
 RESERVED_KEYS = frozenset({"submission_id", "graded", "sandboxed", "versions", "incomplete", "not_graded_items",
                            "retry_items"})
@@ -72,6 +77,8 @@ class ItemResult:
     status: str  # "passed", "failed" (the code failed a judged check) or "not_graded" (some checks not judged)
     output: str = ""  # what went wrong, in words a student can act on
     visibility: str = "visible"
+    number: str = ""        # Gradescope's test number, e.g. "3"
+    tags: tuple[str, ...] = ()
     complete: bool = True  # False when some of its checks were not judged (status failed or not_graded)
     retry: bool = False    # ... and the next run should judge them again (the cause may pass)
 
@@ -138,8 +145,13 @@ class GradeResult:
 def failed_submission_result(pack: Pack, submission_id: str, reason: str, execution_time: float, *, sandboxed: bool = False) -> GradeResult:
     """A score-0 result for a submission that could not be graded, every rubric item failed with the reason."""
     message = f"not graded: {reason}"
-    items = [ItemResult(item.id, 0, item.points, "failed", message) for item in pack.items]
+    items = [ItemResult(item.id, 0, item.points, "failed", message, **presentation(item)) for item in pack.items]
     return GradeResult(submission_id, items, message, execution_time, sandboxed, graded=False)
+
+
+def presentation(item) -> dict[str, Any]:
+    """How Gradescope shows a rubric item, as ItemResult's keyword arguments."""
+    return {"visibility": item.visibility, "number": item.number, "tags": item.tags}
 
 
 def check_rubric(result: GradeResult, pack: Pack) -> None:
@@ -156,18 +168,10 @@ def to_gradescope(result: GradeResult) -> dict[str, Any]:
         "score": result.score,
         "execution_time": result.execution_time,
         "output": result.output,
+        "output_format": OUTPUT_FORMAT,
+        "visibility": "visible",
         "stdout_visibility": "hidden",
-        "tests": [
-            {
-                "name": item.name,
-                "score": item.score,
-                "max_score": item.max_score,
-                "status": "passed" if item.status == "passed" else "failed",   # all Gradescope knows
-                "output": NOT_GRADED_PREFIX + item.output if item.status == "not_graded" else item.output,
-                "visibility": item.visibility,
-            }
-            for item in result.items
-        ],
+        "tests": [_test(item) for item in result.items],
         "extra_data": {
             "gangrade": {
                 "submission_id": result.submission_id,
@@ -181,6 +185,23 @@ def to_gradescope(result: GradeResult) -> dict[str, Any]:
             }
         },
     }
+
+
+def _test(item: ItemResult) -> dict[str, Any]:
+    test = {
+        "name": item.name,
+        "score": item.score,
+        "max_score": item.max_score,
+        "status": "passed" if item.status == "passed" else "failed",   # all Gradescope knows
+        "output": NOT_GRADED_PREFIX + item.output if item.status == "not_graded" else item.output,
+        "output_format": OUTPUT_FORMAT,
+        "visibility": item.visibility,
+    }
+    if item.number:
+        test["number"] = item.number
+    if item.tags:
+        test["tags"] = list(item.tags)
+    return test
 
 
 def from_gradescope(document: dict[str, Any], submission_id: str | None = None) -> GradeResult:
@@ -207,7 +228,7 @@ def _item_from_test(test: dict, incomplete: bool, retry: bool) -> ItemResult:
     if incomplete and output.startswith(NOT_GRADED_PREFIX):
         output, status = output[len(NOT_GRADED_PREFIX):], "not_graded"
     return ItemResult(test["name"], test["score"], test["max_score"], status, output, test.get("visibility", "visible"),
-                      complete=not incomplete, retry=retry)
+                      number=test.get("number", ""), tags=tuple(test.get("tags", ())), complete=not incomplete, retry=retry)
 
 
 def write_results(out_dir: str | Path, result: GradeResult, pack: Pack | None = None) -> Path:

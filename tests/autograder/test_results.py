@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder.errors import SubmissionError
-from autograder.packs import get_pack
+from autograder.packs import get_pack, load_pack
 from autograder.report import results as results_module
 from autograder.report.results import (
     GradeResult,
@@ -17,6 +17,7 @@ from autograder.report.results import (
     check_rubric,
     failed_submission_result,
     load_results,
+    presentation,
     to_gradescope,
     write_results,
 )
@@ -46,7 +47,8 @@ def graded(pack, lost: dict[str, tuple[float, str]] | None = None, submission_id
     items = []
     for item in pack.items:
         score, output = lost.get(item.id, (item.points, ""))
-        items.append(ItemResult(item.id, score, item.points, "failed" if item.id in lost else "passed", output))
+        items.append(ItemResult(item.id, score, item.points, "failed" if item.id in lost else "passed", output,
+                                **presentation(item)))
     return GradeResult(submission_id, items, "graded", execution_time=12.5, sandboxed=True, extra={"device": "cpu"})
 
 
@@ -62,18 +64,37 @@ def test_results_json_round_trips_and_uses_the_gradescope_fields(tmp_path, pack)
     assert document == to_gradescope(result)
     assert load_results(path) == result
 
-    assert {"score", "execution_time", "output", "tests", "stdout_visibility"} <= set(document) <= GRADESCOPE_TOP_LEVEL
-    assert document["stdout_visibility"] in GRADESCOPE_VISIBILITY
+    assert {"score", "execution_time", "output", "tests", "stdout_visibility", "visibility", "output_format"} <= \
+        set(document) <= GRADESCOPE_TOP_LEVEL
+    assert document["stdout_visibility"] in GRADESCOPE_VISIBILITY and document["visibility"] in GRADESCOPE_VISIBILITY
+    assert document["output_format"] == "text"   # student text is never rendered as HTML
     assert document["score"] == 100 - 15 + 7.5
     assert document["execution_time"] == 12.5
     assert [test["name"] for test in document["tests"]] == [item.id for item in pack.items]
     for test in document["tests"]:
-        assert set(test) == {"name", "score", "max_score", "status", "output", "visibility"} <= GRADESCOPE_TEST
-        assert test["status"] in ("passed", "failed")
+        assert set(test) == {"name", "score", "max_score", "status", "output", "output_format", "visibility",
+                             "number"} <= GRADESCOPE_TEST
+        assert test["status"] in ("passed", "failed") and test["output_format"] == "text"
         assert test["visibility"] in GRADESCOPE_VISIBILITY
+    assert [test["number"] for test in document["tests"]] == [str(n) for n in range(1, len(pack.items) + 1)]
     record = document["extra_data"]["gangrade"]
     assert record["sandboxed"] is True and record["graded"] is True and record["device"] == "cpu"
     assert {"gangrade", "python", "torch"} <= set(record["versions"])
+
+
+def test_an_items_visibility_number_and_tags_come_from_pack_toml(tmp_path):
+    folder = tmp_path / "p"
+    folder.mkdir()
+    (folder / "pack.toml").write_text(
+        'id = "p"\ntitle = "t"\nseed = "s"\ndata = "mnist"\nreference = "reference.packs.mlp_gan"\n'
+        '[[items]]\nid = "a"\npoints = 60\ndescription = "d"\n'
+        '[[items]]\nid = "b"\npoints = 40\ndescription = "d"\nvisibility = "after_due_date"\nnumber = "2.1"\n'
+        'tags = ["training"]\n')
+    pack = load_pack(folder)
+    document = to_gradescope(graded(pack))
+    assert [(t["number"], t["visibility"], t.get("tags")) for t in document["tests"]] == [
+        ("1", "visible", None), ("2.1", "after_due_date", ["training"])]
+    assert load_results(write_results(tmp_path / "out", graded(pack), pack)) == graded(pack)
 
 
 def test_results_are_utf8_without_escapes(tmp_path, pack):
