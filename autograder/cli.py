@@ -68,6 +68,20 @@ def build_parser() -> argparse.ArgumentParser:
     handout.add_argument("--out", type=Path, required=True, metavar="DIR",
                          help="where the starter notebook, the kit's package and its README go")
 
+    gradescope = commands.add_parser("gradescope", help="instructor: write a Gradescope autograder zip")
+    gradescope.add_argument("--assignment", metavar="ID", required=True)
+    gradescope.add_argument("--out", type=Path, default=Path("autograder.zip"), metavar="ZIP")
+    gradescope.add_argument("--wheel", type=Path, metavar="FILE", help="gangrade's wheel (default: built from this checkout)")
+    gradescope.add_argument("--timeout", type=float, default=480.0, metavar="S",
+                            help="wall-clock limit per submission (default 480, inside Gradescope's 10 minutes)")
+    gradescope.add_argument("--memory-mb", type=int, default=4096, metavar="M")
+    gradescope.add_argument("--train-steps", type=int, metavar="N", help="brief-training budget (default: the pack's)")
+
+    prepare = commands.add_parser("prepare", help="train and cache the reference's brief-training runs of a pack")
+    prepare.add_argument("--assignment", metavar="ID", required=True)
+    prepare.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    prepare.add_argument("--train-steps", type=int, metavar="N", help="the budget to prepare (default: the pack's)")
+
     report = commands.add_parser("report", help="regenerate a batch's reports from its gradebook")
     report.add_argument("out", type=Path, metavar="OUT_DIR")
     report.add_argument("--format", choices=["csv", "html", "gradescope"], action="append",
@@ -95,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
             return run_report(args)
         if args.command == "handout":
             return run_handout(args)
+        if args.command == "gradescope":
+            return run_gradescope(args)
+        if args.command == "prepare":
+            return run_prepare(args)
         raise UsageError(f"`gangrade {args.command}` is not available in this version yet")
     except UsageError as exc:
         print(f"gangrade: error: {exc}", file=sys.stderr)
@@ -204,6 +222,40 @@ def run_handout(args: argparse.Namespace) -> int:
 
     package = write_handout(get_pack(args.assignment), args.out)
     print(f"wrote the student kit of {args.assignment} to {args.out}: the starter notebook, README.md and {package.name}/")
+    return EXIT_OK
+
+
+def run_gradescope(args: argparse.Namespace) -> int:
+    from autograder.shipping.gradescope import GradescopeSettings, write_bundle
+
+    if args.timeout <= 0 or args.memory_mb <= 0 or (args.train_steps is not None and args.train_steps < 0):
+        raise UsageError("--timeout and --memory-mb must be positive, --train-steps 0 or more")
+    pack = get_pack(args.assignment)
+    settings = GradescopeSettings(pack.id, timeout_s=args.timeout, memory_mb=args.memory_mb,
+                                  train_steps=args.train_steps)
+    out = write_bundle(pack, args.out, settings, args.wheel)
+    print(f"wrote {out}: upload it as the assignment's autograder (Ubuntu 24.04 base image)")
+    return EXIT_OK
+
+
+def run_prepare(args: argparse.Namespace) -> int:
+    from autograder.training_setup import BriefTrainingSetup, TrainingOptions
+
+    pack = get_pack(args.assignment)
+    checks = pack.checks()
+    spec = getattr(checks, "BRIEF", None) if checks is not None else None
+    if spec is None:
+        print(f"{pack.id}: no brief training, nothing to prepare")
+        return EXIT_OK
+    setup = BriefTrainingSetup(TrainingOptions(device=args.device, steps=args.train_steps))
+    steps = setup.steps_for(spec)
+    if steps <= 0:
+        print(f"{pack.id}: brief training is off (0 steps), nothing to prepare")
+        return EXIT_OK
+    print(f"{pack.id}: training the reference's brief-training runs ({steps} steps on {setup.device}), "
+          "or reading them from the cache...", flush=True)
+    setup.context(pack, spec)
+    print(f"{pack.id}: reference runs ready in {setup.references.cache_dir}")
     return EXIT_OK
 
 

@@ -19,6 +19,7 @@ The job folder:
 """
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import signal
@@ -65,6 +66,7 @@ from autograder.execution.sandbox import (
     build_bwrap_command,
     describe_python,
     detect_sandbox,
+    drop_privileges_prefix,
     kernel_environment,
 )
 from autograder.packs import reference_packages
@@ -129,7 +131,9 @@ def _run(plans: list[CellPlan], modules: dict[str, list[ModuleStatement]], helpe
     if problem:
         return _nothing_ran(plans, probes, limits, started, problem, sandbox)
 
-    as_root = bool(support and support.as_root)
+    # Without bubblewrap (no namespaces, e.g. in some containers) a root grader still runs the kernel as an
+    # unprivileged user, so the files only root may read (the reference, the course) stay out of its reach.
+    as_root = bool(support and support.as_root) or (support is None and _can_drop_privileges(kernel_python))
     cgroups = support.cgroups if support else None
     enforcement = describe_enforcement(limits, cgroups=cgroups, cpu_shared=bool(cgroups) and cpu_shared(cgroups),
                                        gpu=gpu, limit_processes=as_root,
@@ -175,11 +179,18 @@ class _Launcher:
                  enforcement: dict[str, str]):
         self.support, self.job_dir, self.limits, self.cgroups = support, job_dir, limits, cgroups
         self.enforcement = enforcement
+        self.as_root = as_root
         if support is not None:
             self.command, self.environment = _sandboxed_command(support, job_dir, kernel_python, kernel_env,
                                                                 limits, gpu)
+            enforcement["isolation"] = f"bubblewrap: {support.reason}"
         else:
             self.command, self.environment = _unsandboxed_command(job_dir, kernel_python, limits, gpu)
+            if as_root:
+                self.command = [*drop_privileges_prefix(shutil.which("setpriv")), *self.command]
+            enforcement["isolation"] = ("no sandbox; the kernel runs as an unprivileged user (uid "
+                                        f"{UNPRIVILEGED_UID}) under rlimits" if as_root
+                                        else "none: no sandbox, and the kernel runs as the grader's own user")
         self.rlimits = rlimit_arguments(limits, use_cgroups=bool(cgroups), gpu=gpu, limit_processes=as_root)
         self.out_fd = -1
 
@@ -196,7 +207,7 @@ class _Launcher:
         try:
             if cgroups is not None:
                 cgroups.create()
-            if self.support is not None and self.support.as_root:
+            if self.as_root:
                 _give_to_sandbox_user(self.job_dir)
             command = launcher_prefix(cgroups.procs_files() if cgroups else [], self.rlimits) + self.command
             exit_status, wall_hit = _launch(command, self.environment, self.job_dir, wall_left, self.out_fd)
@@ -258,6 +269,28 @@ def _nothing_ran(plans: list[CellPlan], probes: list[Probe], limits: SandboxLimi
                              [], sandboxed, limits, enforcement or {}, error=reason)
     result.timings.total_s = time.time() - started
     return result
+
+
+@functools.cache
+def _can_drop_privileges(kernel_python: str) -> bool:
+    """Root, setpriv, and an unprivileged user that can run the driver and the kernel's Python.
+
+    The last fails where an interpreter lives below a private folder (a pyenv under /root): then
+    there is no user to drop to, and the kernel runs as the grader does (the report says so).
+    """
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        return False
+    # As the driver does: import it, then start the kernel's Python from it.
+    driver = (f"import subprocess, sys; sys.path.insert(0, {str(PACKAGE_DIR.parent)!r}); "
+              "import autograder.execution.driver; "
+              f"sys.exit(subprocess.run([{kernel_python!r}, '-c', 'import ipykernel']).returncode)")
+    try:
+        done = subprocess.run([*drop_privileges_prefix(setpriv), sys.executable, "-c", driver], cwd="/",
+                              capture_output=True, timeout=120, env={"PATH": "/usr/bin:/bin"})
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
 
 
 def _give_to_sandbox_user(job_dir: Path) -> None:

@@ -32,7 +32,7 @@ from autograder.execution.cgroups import cgroup_version
 from autograder.execution.limits import SandboxLimits
 
 __all__ = ["SandboxLimits", "SandboxSupport", "PythonEnvironment", "detect_sandbox", "require_sandbox",
-           "describe_python", "build_bwrap_command", "kernel_environment"]
+           "describe_python", "build_bwrap_command", "kernel_environment", "drop_privileges_prefix"]
 
 SANDBOX_PACKAGE_ROOT = "/opt/gangrade"   # PYTHONPATH inside; the package is bound below it
 UNPRIVILEGED_UID = 65534                  # "nobody" on Debian and most distributions
@@ -223,9 +223,7 @@ def build_bwrap_command(
         args += ["--setenv", key, value]
     args.append("--")
     if as_root:
-        uid = str(UNPRIVILEGED_UID)
-        args += [setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-                 "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+        args += drop_privileges_prefix(setpriv)
     return args + command
 
 
@@ -290,3 +288,10 @@ def kernel_environment(*, home: Path, tmp: Path, python_path: str, kernel_python
     if not gpu:
         environment["CUDA_VISIBLE_DEVICES"] = ""
     return environment
+
+
+def drop_privileges_prefix(setpriv: str | None) -> list[str]:
+    """The setpriv words that run the rest of a command as the unprivileged uid, with no capabilities."""
+    uid = str(UNPRIVILEGED_UID)
+    return [setpriv or "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+            "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]

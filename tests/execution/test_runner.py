@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import zipfile
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from autograder.execution import runner
 from autograder.execution.probes_protocol import Probe, read_probe_outputs, validate_probes
 from autograder.execution.runner import run_submission
-from autograder.execution.sandbox import SandboxLimits, SandboxSupport, detect_sandbox
+from autograder.execution.sandbox import UNPRIVILEGED_UID, SandboxLimits, SandboxSupport, detect_sandbox
 
 SUPPORT = detect_sandbox()
 needs_sandbox = pytest.mark.skipif(not SUPPORT.available, reason=f"no sandbox here: {SUPPORT.reason}")
@@ -358,3 +359,18 @@ def test_the_outbox_takes_plain_files_only_and_caps_their_size(tmp_path):
     finally:
         os.close(fd)
     assert sorted(p.name for p in out.iterdir()) == ["probe-a.npz"]
+
+
+def test_without_the_sandbox_a_root_grader_runs_the_kernel_as_an_unprivileged_user(tmp_path):
+    if not runner._can_drop_privileges(sys.executable):
+        pytest.skip("needs root, setpriv, and a Python that an unprivileged user can run")
+    secret = tmp_path / "root-only" / "answers.txt"
+    secret.parent.mkdir(mode=0o700)
+    secret.write_text("the reference")
+    code = ("import os\noutputs['uid'] = np.array(os.getuid())\n"
+            f"try:\n    open({str(secret)!r}).read()\n    outputs['read'] = np.array(1)\n"
+            "except PermissionError:\n    outputs['read'] = np.array(0)\n")
+    result = run_submission(notebook("import numpy as np"), probes=[Probe("who", code)], limits=FAST, sandbox=False)
+    outputs = result.probes["who"].outputs
+    assert int(outputs["uid"]) == UNPRIVILEGED_UID and int(outputs["read"]) == 0
+    assert "unprivileged user" in result.enforcement["isolation"] and not result.sandboxed

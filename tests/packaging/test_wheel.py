@@ -25,6 +25,7 @@ SOLUTION = Path("assignments/mlp_gan/samples/solution.ipynb")
 def installed(tmp_path_factory) -> tuple[Path, Path]:
     """(the wheel, the folder it is installed in)."""
     scratch = tmp_path_factory.mktemp("wheel")
+    shutil.rmtree(PROJECT_ROOT / "build", ignore_errors=True)   # setuptools would pack stale files from it
     build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
                             "--disable-pip-version-check", "-w", str(scratch / "dist"), str(PROJECT_ROOT)],
                            capture_output=True, text=True, timeout=600, cwd=scratch)
@@ -57,6 +58,8 @@ def test_the_wheel_holds_the_engine_the_reference_and_the_bundled_course(install
     engine_packages = {path.parent.relative_to(PROJECT_ROOT).as_posix()
                        for top in ("autograder", "reference") for path in (PROJECT_ROOT / top).rglob("__init__.py")}
     assert {f"{package}/__init__.py" for package in engine_packages} <= set(names), "a package is missing from pyproject.toml"
+    stale = [n for n in names if n.split("/")[0] in ("autograder", "reference") and not (PROJECT_ROOT / n).is_file()]
+    assert not stale, "files of an earlier build"
 
 
 def test_the_installed_commands_use_the_bundled_packs_and_fixtures(installed, tmp_path):
