@@ -87,6 +87,7 @@ def recipe_names(recipe: dict) -> list[str]:
     arguments = [*loop.get("args", []), *loop.get("kwargs", {}).values()]
     names += [spec["notebook"] for spec in arguments if isinstance(spec, dict) and "notebook" in spec]
     names += list(recipe.get("watch", {}))
+    names += [recipe["sample"]["noise_function"]] if "noise_function" in recipe.get("sample", {}) else []
     return list(dict.fromkeys(names))
 
 

@@ -116,7 +116,9 @@ BRIEF = brief.BriefTraining(
         },
         "watch": {"discriminator_loss": ["d_loss"], "generator_loss": ["g_loss"]},
         "data": {"layout": "flat", "range": "unit"},
-        "sample": {"network": "G", "noise": "uniform", "z_dim": NOISE_DIM, "range": "tanh"},
+        # G is sampled on the notebook's own sample_noise, the noise run_a_gan trained it on.
+        "sample": {"network": "G", "noise": "uniform", "z_dim": NOISE_DIM, "range": "tanh",
+                   "noise_function": "sample_noise"},
         "batch_size": BATCH,
     },
     steps={"cpu": 1500, "cuda": 6000},

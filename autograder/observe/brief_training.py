@@ -22,8 +22,14 @@ A pack describes its run as a recipe (plain data in its checks.py):
                 "critic_gap")
     data        {"layout": "flat" | "nchw", "range": "unit" | "symmetric"}
     sample      {"network": "G", "noise": "uniform" | "normal", "z_dim": int,
-                 "range": "tanh" | "sigmoid" | "unit", "mode": "train" | "eval"}
-                (the mode G samples in; by default the mode the loop left it in)
+                 "range": "tanh" | "sigmoid" | "unit", "mode": "train" | "eval",
+                 "noise_function": name}
+                (the mode G samples in; by default the mode the loop left it in).
+                With "noise_function", G is sampled on the noise the notebook's
+                own function draws, `name(count, z_dim)` (the noise its loop
+                trained G on), and on the recipe's noise only where that
+                function fails or gives the wrong shape: a wrong noise
+                function costs its own item, not the samples' too
 
 Argument specs: {"network": role}, {"optimizer": i}, {"notebook": name}
 (a notebook global, wrapped when watched), {"images": true} (every training
@@ -185,13 +191,27 @@ def training_images(raw: np.ndarray, data: dict) -> torch.Tensor:
     return images
 
 
-def sample_images(network, sample: dict, generator: torch.Generator) -> np.ndarray:
-    """SAMPLE_COUNT samples of G on the recipe's noise, as pixel values in [0, 1]."""
+def sample_noise(sample: dict, generator: torch.Generator, ns: dict | None = None) -> torch.Tensor:
+    """SAMPLE_COUNT noise vectors: the notebook's own noise function's (see "noise_function"), else the recipe's."""
     z_shape = (SAMPLE_COUNT, sample["z_dim"])
+    function = (ns or {}).get(sample.get("noise_function", ""))
+    if callable(function):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=generator)))
+            try:
+                z = function(*z_shape)
+            except Exception:  # the notebook's bug: its own item says so
+                z = None
+        if isinstance(z, torch.Tensor) and tuple(z.shape) == z_shape and bool(torch.isfinite(z).all()):
+            return z.detach().to("cpu", torch.float32)
     if sample["noise"] == "uniform":
-        z = torch.rand(z_shape, generator=generator, device="cpu") * 2 - 1
-    else:
-        z = torch.randn(z_shape, generator=generator, device="cpu")
+        return torch.rand(z_shape, generator=generator, device="cpu") * 2 - 1
+    return torch.randn(z_shape, generator=generator, device="cpu")
+
+
+def sample_images(network, sample: dict, generator: torch.Generator, ns: dict | None = None) -> np.ndarray:
+    """SAMPLE_COUNT samples of G on the noise `sample_noise` draws, as pixel values in [0, 1]."""
+    z = sample_noise(sample, generator, ns)
     module = network if isinstance(network, torch.nn.Module) else None
     was_training = module.training if module is not None else None
     if module is not None and sample.get("mode") == "eval":
@@ -251,7 +271,8 @@ def _run(ns: dict, raw_images: np.ndarray, recipe: dict, specs: list[dict], step
     images = training_images(raw_images, recipe.get("data", {})).to(device)
     source = BatchSource(images, recipe["batch_size"], seed)
     noise = torch.Generator().manual_seed(seed + 1)
-    initial = sample_images(roles[recipe["sample"]["network"]], recipe["sample"], torch.Generator().manual_seed(seed + 2))
+    initial = sample_images(roles[recipe["sample"]["network"]], recipe["sample"], torch.Generator().manual_seed(seed + 2),
+                            ns)
 
     sampled = next(n for n in networks if n.role == recipe["sample"]["network"])
     last_finite = LastFiniteState(sampled)
@@ -312,7 +333,7 @@ def _run(ns: dict, raw_images: np.ndarray, recipe: dict, specs: list[dict], step
         curves.values["critic_gap"] = gap.values
     divergence = last_finite.restore_if_diverged()
     return {
-        "samples": sample_images(roles[recipe["sample"]["network"]], recipe["sample"], noise),
+        "samples": sample_images(roles[recipe["sample"]["network"]], recipe["sample"], noise, ns),
         "initial_samples": initial,
         "curves": curves.values,
         "seconds": seconds,

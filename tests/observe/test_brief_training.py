@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from autograder.observe.brief_training import SAMPLE_COUNT, train_briefly
+from autograder.observe.brief_training import SAMPLE_COUNT, sample_noise, train_briefly
 from autograder.report.figures import loss_curves_png, notebook_final_image, sample_grid_png
 from autograder.scoring import reference_runs
 from autograder.scoring.reference_runs import ReferenceRuns
@@ -205,3 +205,20 @@ def test_the_notebooks_last_real_image_is_extracted():
     extracted = Image.open(io.BytesIO(notebook_final_image(notebook)))
     assert extracted.getpixel((0, 0)) == 200
     assert notebook_final_image(nbformat.v4.new_notebook()) is None
+
+
+def test_samples_are_drawn_on_the_notebooks_own_noise_function_where_it_works():
+    spec = {"network": "G", "noise": "uniform", "z_dim": 3, "range": "tanh", "noise_function": "sample_noise"}
+    gaussian = {"sample_noise": lambda n, d: torch.randn(n, d) * 50}
+    z = sample_noise(spec, torch.Generator().manual_seed(0), gaussian)
+    assert z.shape == (SAMPLE_COUNT, 3) and z.abs().max() > 1   # the notebook's noise, not the recipe's
+    again = sample_noise(spec, torch.Generator().manual_seed(0), gaussian)
+    assert torch.equal(z, again)   # seeded from the grader's generator
+
+    def raises(n, d):
+        raise ValueError("bug")
+    for broken in (raises, lambda n, d: torch.zeros(n, d + 1), lambda n, d: torch.full((n, d), float("nan")), None):
+        fallback = sample_noise(spec, torch.Generator().manual_seed(0), {"sample_noise": broken})
+        assert fallback.shape == (SAMPLE_COUNT, 3) and fallback.abs().max() <= 1   # the recipe's uniform noise
+    assert torch.equal(sample_noise({**spec, "noise_function": "absent"}, torch.Generator().manual_seed(0), gaussian),
+                       sample_noise(spec, torch.Generator().manual_seed(0), {}))

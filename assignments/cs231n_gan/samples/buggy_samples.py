@@ -175,10 +175,11 @@ GAN_LOSS = (
         "generator_loss is the minimax form -bce(fake, 0) = log(1 - D(G(z))) instead of bce(fake, 1)",
         (Replace("gan_loss", "    return bce_loss(logits_fake, torch.ones_like(logits_fake))",
                  "    return -bce_loss(logits_fake, torch.zeros_like(logits_fake))"),),
-        fails=("gan_loss",), training_fails=("training",),
-        note="It fails `training` too: the saturating loss gives the generator almost no gradient "
-             "while the discriminator rejects its samples confidently. In trial runs (two seeds, "
-             "up to 3720 iterations) the generator collapsed to a single class every time.",
+        fails=("gan_loss",), may_fail=("training",),
+        note="The saturating loss gives the generator little gradient while the discriminator rejects "
+             "its samples confidently, which slows learning without stopping it: at the CPU budget the "
+             "calibration (bench/calibration.py) saw its samples pass brief training, so only "
+             "`gan_loss` must fail.",
     ),
     Sample(
         "buggy/gan_loss_bce_without_logits.ipynb",
@@ -365,26 +366,26 @@ TRAINING = (
         "run_a_gan never zeroes the gradients, so they accumulate over iterations",
         (Replace("run_a_gan", "            D_solver.zero_grad()\n", ""),
          Replace("run_a_gan", "            G_solver.zero_grad()\n", "")),
-        fails=("training",),
+        fails=("training",), training_fails=("training",),
     ),
     Sample(
         "buggy/training_raw_images.ipynb",
         "run_a_gan feeds the discriminator real images in [0, 1] instead of rescaling them to [-1, 1]",
         (Replace("run_a_gan", "logits_real = D(2 * (real_data - 0.5))", "logits_real = D(real_data)"),),
-        fails=("training",),
+        fails=("training",), training_fails=("training",),
     ),
     Sample(
         "buggy/training_wrong_solver.ipynb",
         "run_a_gan steps D_solver after the generator's backward pass; G_solver never steps",
         (Replace("run_a_gan", "            G_solver.step()", "            D_solver.step()"),),
-        fails=("training",),
+        fails=("training",), training_fails=("training",),
     ),
     Sample(
         "buggy/training_clears_d_solver_twice.ipynb",
         "run_a_gan calls D_solver.zero_grad() before the generator's backward pass too, where it means "
         "G_solver: G's gradients are never cleared",
         (Replace("run_a_gan", "            G_solver.zero_grad()\n", "            D_solver.zero_grad()\n"),),
-        fails=("training",),
+        fails=("training",), training_fails=("training",),
         note="Every generator step runs on the sum of all earlier generator gradients. The same bug fails "
              "each pack's loop item (one judge of cleared gradients, see autograder.checks.loops).",
     ),
