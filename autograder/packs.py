@@ -63,6 +63,17 @@ class Pack:
         """Import the pack's reference module (only the grader and fixtures tool may)."""
         return importlib.import_module(self.reference_module)
 
+    def reference_sources(self) -> tuple[Path, list[Path]]:
+        """(a root, the source files under it) of the package or module the `reference` setting names,
+        found without importing it; no files when it cannot be found."""
+        spec = importlib.util.find_spec(self.reference_module.split(".")[0])
+        if spec is not None and spec.submodule_search_locations:
+            folder = Path(next(iter(spec.submodule_search_locations)))
+            return folder.parent, sorted(folder.rglob("*.py"))
+        if spec is not None and spec.origin:
+            return Path(spec.origin).parent, [Path(spec.origin)]
+        return self.folder, []
+
     def checks(self) -> ModuleType | None:
         """The pack's hidden checks (`checks.py` beside pack.toml, defining `plan(rng, brief=None)`), if it has them."""
         module = self._own_module(CHECKS_FILE)

@@ -18,7 +18,6 @@ from autograder.packs import Pack
 from autograder.paths import fixtures_dir
 
 ENGINE_ROOT = Path(autograder.__file__).resolve().parent
-REFERENCE_ROOT = ENGINE_ROOT.parent / "reference"
 MANIFEST = "manifest.json"
 
 
@@ -41,15 +40,16 @@ def _digest_of_files(paths: list[Path], root: Path) -> str:
 
 
 def engine_version() -> str:
-    """gangrade's version and a digest of the engine's and the reference's source."""
-    sources = [*ENGINE_ROOT.rglob("*.py"), *REFERENCE_ROOT.rglob("*.py")]
-    return f"{autograder.__version__}+{_digest_of_files(sources, ENGINE_ROOT.parent)}"
+    """gangrade's version and a digest of the engine's source."""
+    return f"{autograder.__version__}+{_digest_of_files(list(ENGINE_ROOT.rglob('*.py')), ENGINE_ROOT.parent)}"
 
 
 def pack_version(pack: Pack) -> str:
-    """A digest of the pack's own files that decide grades (its rubric and checks)."""
+    """A digest of what decides the pack's grades: its rubric, checks and recipes, and the source of the
+    reference its `reference` setting names (wherever that lives)."""
     files = [path for path in pack.folder.glob("*") if path.suffix in (".toml", ".py") and path.is_file()]
-    return _digest_of_files(files, pack.folder)
+    root, reference = pack.reference_sources()
+    return f"{_digest_of_files(files, pack.folder)}+{_digest_of_files(reference, root)}"
 
 
 def fixtures_version() -> str:

@@ -19,11 +19,9 @@ import numpy as np
 import torch
 
 from autograder.fixtures.npz import write_npz
+from autograder.observe import brief_training
 from autograder.observe.brief_training import train_briefly
 from autograder.packs import Pack
-
-REFERENCE_ROOT = Path(__file__).resolve().parents[2] / "reference"
-
 
 RUN_FORMAT = 2   # what a cached run records (2: its CPU seconds too); older caches are run again
 
@@ -35,18 +33,21 @@ def default_cache_dir() -> Path:
     return Path(base) / "gangrade"
 
 
-def _reference_source_digest() -> str:
+def _source_digest(pack: Pack) -> str:
+    """The pack's reference and the brief-training code that runs it: a change to either trains again."""
+    root, files = pack.reference_sources()
     digest = hashlib.sha256()
-    for path in sorted(REFERENCE_ROOT.rglob("*.py")):
-        digest.update(path.relative_to(REFERENCE_ROOT).as_posix().encode())
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
+    digest.update(Path(brief_training.__file__).read_bytes())
     return digest.hexdigest()
 
 
 def run_key(pack: Pack, recipe: dict, steps: int, device: str, seed: int, images: np.ndarray) -> str:
     decided_by = {
         "format": RUN_FORMAT, "pack": pack.id, "recipe": recipe, "steps": steps, "device": device, "seed": seed,
-        "torch": torch.__version__, "reference": _reference_source_digest(),
+        "torch": torch.__version__, "reference": _source_digest(pack),
         "data": hashlib.sha256(np.ascontiguousarray(images).tobytes()).hexdigest(),
     }
     return hashlib.sha256(json.dumps(decided_by, sort_keys=True).encode()).hexdigest()[:24]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import io
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -153,6 +154,10 @@ class CountingPack:
         for name, value in toy_namespace().items():
             setattr(module, name, value)
         return module
+
+    def reference_sources(self):
+        here = Path(__file__)
+        return here.parent, [here]   # the toy GAN's source: this file
 
 
 def test_reference_runs_are_cached_on_disk(tmp_path):

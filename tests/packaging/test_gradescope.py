@@ -55,7 +55,7 @@ def environment(root: Path, **extra: str) -> dict[str, str]:
     return {**base, "GANGRADE_ROOT": str(root), **extra}
 
 
-def grade(root: Path, *files: Path, config: dict | None = None) -> dict:
+def grade(root: Path, *files: Path, config: dict | None = None, path: str | None = None) -> dict:
     shutil.rmtree(root / "submission", ignore_errors=True)
     shutil.rmtree(root / "results", ignore_errors=True)
     (root / "submission").mkdir()
@@ -63,8 +63,9 @@ def grade(root: Path, *files: Path, config: dict | None = None) -> dict:
         shutil.copy(file, root / "submission" / file.name)
     if config is not None:
         (root / "source" / "gangrade.json").write_text(json.dumps(config))
+    env = environment(root, **({"PATH": path} if path else {}))
     run = subprocess.run(["bash", str(root / "run_autograder")], capture_output=True, text=True, timeout=900,
-                         env=environment(root), cwd=root)
+                         env=env, cwd=root)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
     return json.loads((root / "results" / "results.json").read_text())
 
@@ -100,6 +101,21 @@ def test_a_solution_a_bug_and_an_upload_without_a_notebook(root):
 
     nothing = grade(root, SAMPLES.parent / "pack.toml")
     assert nothing["score"] == 0 and "upload exactly one notebook" in nothing["output"]
+
+
+def test_where_bubblewrap_cannot_run_the_grade_says_which_isolation_it_had(root, tmp_path):
+    # A PATH with every command of this machine but bwrap: the container Gradescope may give.
+    no_bwrap = tmp_path / "bin"
+    no_bwrap.mkdir()
+    for folder in ("/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"):
+        for command in Path(folder).glob("*") if Path(folder).is_dir() else ():
+            if command.name != "bwrap" and not (no_bwrap / command.name).exists():
+                (no_bwrap / command.name).symlink_to(command)
+    solution = grade(root, SAMPLES / "solution.ipynb", path=str(no_bwrap))
+    isolation = solution["extra_data"]["gangrade"]["execution"]["limits"]["isolation"]
+    assert not isolation.startswith("bubblewrap") and solution["extra_data"]["gangrade"]["sandboxed"] is False
+    statuses = {test["name"]: test["status"] for test in solution["tests"]}
+    assert {name for name, status in statuses.items() if status != "passed"} == BRIEF_ITEMS
 
 
 def test_a_grader_that_fails_still_leaves_a_results_json(root):

@@ -82,6 +82,11 @@ def test_the_installed_commands_use_the_bundled_packs_and_fixtures(installed, tm
     assert check.returncode == 0, check.stdout + check.stderr
     assert "FAILED" not in check.stdout and "passed" in check.stdout
 
+    grade = gangrade(site, "grade", str(PROJECT_ROOT / SOLUTION), "--train-steps", "0", "--out", "out", cwd=tmp_path)
+    assert grade.returncode == 0, grade.stdout + grade.stderr
+    results = json.loads((tmp_path / "out" / "solution" / "results.json").read_text())
+    assert {test["status"] for test in results["tests"] if test["name"] not in ("training", "final_image")} == {"passed"}
+
 
 def test_a_course_folder_of_packs_replaces_the_bundled_ones(installed, tmp_path):
     _, site = installed
