@@ -84,8 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="regenerate a batch's reports from its gradebook")
     report.add_argument("out", type=Path, metavar="OUT_DIR")
-    report.add_argument("--format", choices=["csv", "html", "gradescope"], action="append",
-                        help="grades.csv, the HTML pages, or results.json files (repeatable; default: all)")
+    report.add_argument("--format", choices=["csv", "html", "gradescope", "canvas"], action="append",
+                        help="grades.csv, the HTML pages, results.json files, or canvas.csv for Canvas's "
+                             "gradebook import (repeatable; default: all)")
     return parser
 
 
@@ -206,12 +207,15 @@ def run_grade(args: argparse.Namespace, argv: list[str]) -> int:
 
 def run_report(args: argparse.Namespace) -> int:
     from autograder.gradebook import OutFolderLock
-    from autograder.report.outputs import FORMATS, regenerate
+    from autograder.report.outputs import FORMATS, has_roster, regenerate
 
     if not args.out.is_dir():
         raise UsageError(f"{args.out}: no such folder (the --out folder of a `gangrade grade` run)")
     formats = tuple(args.format) if args.format else FORMATS
     with OutFolderLock(args.out):
+        if "canvas" in (args.format or ()) and not has_roster(args.out):
+            raise UsageError(f"{args.out}: its submissions came with no roster (a Gradescope export's "
+                             "submission_metadata.yml), so Canvas could not match them to students")
         written = regenerate(args.out, formats)
     print(f"wrote {len(written)} files in {args.out} ({', '.join(formats)})")
     return EXIT_OK

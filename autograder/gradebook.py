@@ -25,6 +25,7 @@ from pathlib import Path
 from autograder.batch.identity import GradeIdentity
 from autograder.errors import GangradeError
 from autograder.report.results import GradeResult, from_gradescope, to_gradescope
+from autograder.roster import Student
 
 GRADEBOOK_FILE = "gradebook.sqlite"
 LOCK_FILE = ".gangrade.lock"
@@ -68,6 +69,14 @@ CREATE TABLE IF NOT EXISTS items (
     status TEXT NOT NULL,
     output TEXT NOT NULL,
     PRIMARY KEY (submission_id, item)
+);
+CREATE TABLE IF NOT EXISTS students (
+    submission_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    sid TEXT NOT NULL,
+    PRIMARY KEY (submission_id, position)
 );
 CREATE TABLE IF NOT EXISTS files (
     submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
@@ -278,6 +287,22 @@ class Gradebook:
     def grade(self, submission_id: str) -> StoredGrade | None:
         row = self.db.execute(f"SELECT {GRADE_COLUMNS} FROM submissions WHERE id = ?", (submission_id,)).fetchone()
         return None if row is None else _stored_grade(row)
+
+    # ------------------------------------------------------------ roster
+
+    def set_students(self, roster: dict[str, list[Student]]) -> None:
+        """Record who handed in each submission (from a Gradescope export), replacing what was known."""
+        with self._transaction():
+            for submission_id, students in roster.items():
+                self.db.execute("DELETE FROM students WHERE submission_id = ?", (submission_id,))
+                self.db.executemany("INSERT INTO students VALUES (?, ?, ?, ?, ?)",
+                                    [(submission_id, i, s.name, s.email, s.sid) for i, s in enumerate(students)])
+
+    def students(self) -> dict[str, list[Student]]:
+        roster: dict[str, list[Student]] = {}
+        for row in self.db.execute("SELECT submission_id, name, email, sid FROM students ORDER BY submission_id, position"):
+            roster.setdefault(row[0], []).append(Student(*row[1:]))
+        return roster
 
     def files(self, submission_id: str) -> dict[str, bytes]:
         rows = self.db.execute("SELECT name, content FROM files WHERE submission_id = ? ORDER BY name", (submission_id,))

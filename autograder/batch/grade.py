@@ -33,6 +33,7 @@ from autograder.packs import Pack, discover_packs
 from autograder.report.outputs import restore_submission_outputs, write_batch_reports, write_submission_outputs
 from autograder.report.results import GradeResult, failed_submission_result
 from autograder.report.summary import terminal_summary
+from autograder.roster import read_roster
 from autograder.training_setup import BriefTrainingSetup, TrainingOptions, resolve_device
 
 MAX_ATTEMPTS = 2  # a job in flight when a worker process died is tried once more, alone
@@ -64,9 +65,13 @@ def grade_paths(paths: list[Path], assignment: str | None, out_dir: Path, option
     if not found:
         raise UsageError("no submissions (.ipynb or .zip) found under " + ", ".join(map(str, paths)))
     _check_training_data(options.training)
+    roster, roster_notes = read_roster([Path(p) for p in paths if Path(p).is_dir()])
+    notes = [*notes, *roster_notes]
 
     out_dir = Path(out_dir)
     with OutFolderLock(out_dir), Gradebook.in_folder(out_dir) as book:
+        # A roster is keyed by Gradescope's submission folders; a submission's id is its folder's name.
+        book.set_students({entry.id: roster[entry.path.name] for entry in found if entry.path.name in roster})
         pool, options = _start_pool(settings, options, len(found))
         progress = Progress(len(found), stream)
         for note in notes:

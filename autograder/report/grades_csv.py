@@ -3,7 +3,10 @@
 Columns: submission_id, assignment, state (graded, incomplete: some items not
 graded yet, or not_graded), score, max_score, then every
 rubric item id (the packs' items in rubric order; a batch of several packs
-gets the union, blank where an item is not the row's pack's).
+gets the union, blank where an item is not the row's pack's). When the batch
+came with a roster (a Gradescope export's submission_metadata.yml), three
+last columns name the submitters: students, emails, sids (a group's joined
+with "; ").
 """
 from __future__ import annotations
 
@@ -13,11 +16,15 @@ from collections.abc import Iterable
 
 from autograder.gradebook import StoredGrade
 from autograder.report.summary import format_points
+from autograder.roster import Student
 
 FIXED_COLUMNS = ["submission_id", "assignment", "state", "score", "max_score"]
 
 
-def grades_csv(grades: Iterable[StoredGrade]) -> str:
+ROSTER_COLUMNS = ["students", "emails", "sids"]
+
+
+def grades_csv(grades: Iterable[StoredGrade], roster: dict[str, list[Student]] | None = None) -> str:
     rows = []
     item_columns: list[str] = []  # first seen first: each stored grade lists its items in rubric order
     for grade in grades:
@@ -29,7 +36,9 @@ def grades_csv(grades: Iterable[StoredGrade]) -> str:
         rows.append((fixed, items))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(FIXED_COLUMNS + item_columns)
+    writer.writerow(FIXED_COLUMNS + item_columns + (ROSTER_COLUMNS if roster else []))
     for fixed, items in rows:
-        writer.writerow(fixed + [format_points(items[name]) if name in items else "" for name in item_columns])
+        names = [] if not roster else ["; ".join(getattr(s, field) for s in roster.get(fixed[0], []))
+                                       for field in ("name", "email", "sid")]
+        writer.writerow(fixed + [format_points(items[name]) if name in items else "" for name in item_columns] + names)
     return buffer.getvalue()

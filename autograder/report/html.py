@@ -67,6 +67,7 @@ class IndexRow:
     graded_at: str
     link: str | None  # the feedback page, relative to OUT
     not_graded_items: tuple[str, ...] = ()
+    students: str = ""        # who handed it in, when the batch came with a roster
 
 
 def index_html(rows: list[IndexRow], packs: dict[str, Pack], failure_rates: list[tuple[str, str, int, int]]) -> str:
@@ -94,6 +95,7 @@ def index_html(rows: list[IndexRow], packs: dict[str, Pack], failure_rates: list
         incomplete=[row for row in rows if row.state == "incomplete"],
         slowest=sorted((row for row in rows if row.link), key=lambda row: -row.execution_time)[:SLOWEST],
         rows=rows,
+        with_students=any(row.students for row in rows),
         written_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     )
 

@@ -11,14 +11,17 @@ from pathlib import Path
 
 from autograder.gradebook import Gradebook, StoredGrade
 from autograder.packs import Pack, discover_packs
+from autograder.report.canvas_csv import canvas_csv
 from autograder.report.grades_csv import grades_csv
 from autograder.report.html import IndexRow, feedback_html, index_html
 from autograder.report.results import RESULTS_FILE, GradeResult, atomic_write_text, write_results
+from autograder.roster import Student
 
 FEEDBACK_FILE = "feedback.html"
 GRADES_FILE = "grades.csv"
 INDEX_FILE = "index.html"
-FORMATS = ("csv", "html", "gradescope")
+CANVAS_FILE = "canvas.csv"
+FORMATS = ("csv", "html", "gradescope", "canvas")   # canvas only where the batch came with a roster
 
 
 def write_submission_outputs(out_dir: Path, result: GradeResult, pack: Pack, graded_at: str = "") -> None:
@@ -50,13 +53,19 @@ def write_batch_reports(out_dir: Path, book: Gradebook, formats: tuple[str, ...]
     out_dir = Path(out_dir)
     written = []
     if "csv" in formats:
-        atomic_write_text(out_dir / GRADES_FILE, grades_csv(book.grades()))
+        atomic_write_text(out_dir / GRADES_FILE, grades_csv(book.grades(), book.students()))
         written.append(out_dir / GRADES_FILE)
     if "html" in formats:
         packs = {pack.id: pack for pack in discover_packs()}
-        rows = [_index_row(grade) for grade in book.grades()]
+        roster = book.students()
+        rows = [_index_row(grade, roster.get(grade.id, [])) for grade in book.grades()]
         atomic_write_text(out_dir / INDEX_FILE, index_html(rows, packs, book.item_failure_rates()))
         written.append(out_dir / INDEX_FILE)
+    roster = book.students() if "canvas" in formats else {}
+    if roster:
+        packs = {pack.id: pack for pack in discover_packs()}
+        atomic_write_text(out_dir / CANVAS_FILE, canvas_csv(book.grades(), roster, packs))
+        written.append(out_dir / CANVAS_FILE)
     return written
 
 
@@ -83,8 +92,13 @@ def _with_files(stored: StoredGrade, book: Gradebook) -> GradeResult:
     return dataclasses.replace(stored.result(), files=book.files(stored.id))
 
 
-def _index_row(grade: StoredGrade) -> IndexRow:
+def _index_row(grade: StoredGrade, students: list[Student]) -> IndexRow:
     has_page = grade.document is not None
     return IndexRow(grade.id, grade.pack, grade.shown_state, grade.score, grade.max_score, grade.execution_time,
                     grade.output, grade.graded_at, f"{grade.id}/{FEEDBACK_FILE}" if has_page else None,
-                    tuple(grade.not_graded_items))
+                    tuple(grade.not_graded_items), ", ".join(f"{s.name} ({s.sid})" if s.sid else s.name for s in students))
+
+
+def has_roster(out_dir: Path) -> bool:
+    with Gradebook.in_folder(Path(out_dir), create=False) as book:
+        return bool(book.students())
