@@ -4,10 +4,7 @@ from __future__ import annotations
 import ast
 import inspect
 import json
-import os
 import subprocess
-import sys
-import sysconfig
 from pathlib import Path
 
 import pytest
@@ -15,6 +12,7 @@ import pytest
 from autograder.cli import main
 from autograder.packs import get_pack
 from autograder.paths import PROJECT_ROOT
+from tests.packaging.environments import fresh_venv, install, run_in
 
 PACK = get_pack("cs231n_gan")
 SAMPLES = PACK.folder / "samples"
@@ -29,24 +27,14 @@ def kit(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def student_python(kit, tmp_path_factory) -> Path:
-    """A fresh venv with the kit installed; the grader's dependencies come from this one's site folder
-    through a .pth line (whose own .pth files, among them a checkout's editable install, are not read)."""
-    venv = tmp_path_factory.mktemp("student") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
-    python = venv / "bin" / "python"
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               capture_output=True, text=True, check=True).stdout.strip())
-    (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    install = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation", "--quiet",
-                              "--disable-pip-version-check", "--prefix", str(venv), str(kit / "gangrade-student-cs231n-gan")],
-                             capture_output=True, text=True, timeout=600)
-    assert install.returncode == 0, install.stderr[-3000:]
+    """The python of a fresh venv with the kit installed (and no gangrade of this checkout)."""
+    python = fresh_venv(tmp_path_factory.mktemp("student") / "venv")
+    install(python, kit / "gangrade-student-cs231n-gan")
     return python
 
 
 def run(python: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
-    environment = {key: value for key, value in os.environ.items() if not key.startswith(("GANGRADE_", "PYTHON"))}
-    return subprocess.run([str(python), *args], capture_output=True, text=True, cwd=cwd, env=environment, timeout=600)
+    return run_in(python, *args, cwd=cwd)
 
 
 def kit_texts(kit: Path) -> dict[Path, str]:
