@@ -15,10 +15,7 @@ from autograder import probes
 from autograder.checks import brief
 from autograder.checks.plan import CheckGroup
 
-from .public_checks import (
-    Z_DIM, discriminator_groups, Expected, generator_groups, loss_and_sharing_groups,
-    training_subsets_groups,
-)
+from .public_checks import Z_DIM, Expected, loss_and_sharing_groups, plan_items
 
 LOSS_BATCH = 24   # real images and noise vectors per gan_losses probe
 MAX_DRAWS = 200
@@ -85,12 +82,4 @@ def brief_training_groups(brief_context) -> list[CheckGroup]:
 
 def plan(rng: np.random.Generator, brief=None) -> dict[str, list[CheckGroup]]:
     """Every graded item's checks, on hidden inputs drawn from `rng`."""
-    loss_functions, variable_sharing = loss_groups(rng)
-    return {
-        "discriminator": discriminator_groups(rng),
-        "generator": generator_groups(rng),
-        "loss_functions": loss_functions,
-        "variable_sharing": variable_sharing,
-        "training_subsets": training_subsets_groups(rng),
-        "final_image": brief_training_groups(brief(BRIEF) if brief else None),
-    }
+    return {**plan_items(rng, *loss_groups(rng)), "final_image": brief_training_groups(brief(BRIEF) if brief else None)}

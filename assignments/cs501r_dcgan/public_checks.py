@@ -320,7 +320,12 @@ def public_plan(fixtures: dict[str, np.ndarray]) -> dict[str, list[CheckGroup]]:
         [fixtures[f"g_loss_grad_g/{name}"] for name in _probe_parameters("G")],
         None,
     )
-    loss_functions, variable_sharing = loss_and_sharing_groups(inputs, expected, len(fixtures["z"]))
+    return plan_items(rng, *loss_and_sharing_groups(inputs, expected, len(fixtures["z"])))
+
+
+def plan_items(rng: np.random.Generator, loss_functions: list[CheckGroup],
+               variable_sharing: list[CheckGroup]) -> dict[str, list[CheckGroup]]:
+    """The items both plans share, around their own loss cases (`rng` draws the networks' inputs)."""
     return {
         "discriminator": discriminator_groups(rng),
         "generator": generator_groups(rng),

@@ -49,21 +49,19 @@ def restore_submission_outputs(out_dir: Path, book: Gradebook, submission_id: st
 
 
 def write_batch_reports(out_dir: Path, book: Gradebook, formats: tuple[str, ...] = ("csv", "html")) -> list[Path]:
-    """grades.csv and index.html over every grade in the gradebook."""
+    """grades.csv, index.html and (with a roster) canvas.csv over every grade in the gradebook."""
     out_dir = Path(out_dir)
     written = []
+    roster = book.students()
+    packs = {pack.id: pack for pack in discover_packs()}
     if "csv" in formats:
-        atomic_write_text(out_dir / GRADES_FILE, grades_csv(book.grades(), book.students()))
+        atomic_write_text(out_dir / GRADES_FILE, grades_csv(book.grades(), roster))
         written.append(out_dir / GRADES_FILE)
     if "html" in formats:
-        packs = {pack.id: pack for pack in discover_packs()}
-        roster = book.students()
         rows = [_index_row(grade, roster.get(grade.id, [])) for grade in book.grades()]
         atomic_write_text(out_dir / INDEX_FILE, index_html(rows, packs, book.item_failure_rates()))
         written.append(out_dir / INDEX_FILE)
-    roster = book.students() if "canvas" in formats else {}
-    if roster:
-        packs = {pack.id: pack for pack in discover_packs()}
+    if "canvas" in formats and roster:
         atomic_write_text(out_dir / CANVAS_FILE, canvas_csv(book.grades(), roster, packs))
         written.append(out_dir / CANVAS_FILE)
     return written

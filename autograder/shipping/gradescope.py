@@ -57,7 +57,9 @@ def write_bundle(pack: Pack, out: Path, settings: GradescopeSettings, wheel: Pat
             raise UsageError(f"{wheel}: no such wheel")
         out.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
-            _add_text(bundle, "setup.sh", SETUP_SH.replace("@ASSIGNMENT@", pack.id), executable=True)
+            budget = "" if settings.train_steps is None else f"--train-steps {settings.train_steps}"
+            setup = SETUP_SH.replace("@ASSIGNMENT@", pack.id).replace("@TRAIN_STEPS@", budget)
+            _add_text(bundle, "setup.sh", setup, executable=True)
             _add_text(bundle, "run_autograder", RUN_AUTOGRADER, executable=True)
             _add_text(bundle, CONFIG_FILE, json.dumps(asdict(settings), indent=2) + "\n")
             _add_text(bundle, "pins.txt", PINS.read_text() if PINS.exists() else f"{TORCH_PIN}\n")
@@ -115,8 +117,7 @@ fi
 "$py" -m pip install --quiet --disable-pip-version-check -c "$here/pins.txt" "$here"/wheels/gangrade-*.whl
 
 # The reference's brief-training runs, computed now so that no submission pays for them.
-"$py" -m autograder prepare --assignment @ASSIGNMENT@ --device cpu \
-  $("$py" -c "import json; s = json.load(open('$here/gangrade.json')); print('' if s['train_steps'] is None else f\"--train-steps {s['train_steps']}\")")
+"$py" -m autograder prepare --assignment @ASSIGNMENT@ --device cpu @TRAIN_STEPS@
 
 # The solutions, the hidden checks and the cached runs: root's alone. Student code runs as another user.
 site=$("$py" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
