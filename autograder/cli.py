@@ -243,32 +243,53 @@ def run_gradescope(args: argparse.Namespace) -> int:
 
 
 def run_prepare(args: argparse.Namespace) -> int:
-    from autograder.training_setup import BriefTrainingSetup, TrainingOptions
+    """Train and cache a pack's reference runs, one seed per core, so a batch's first grade waits for nothing."""
+    from autograder.batch.references import prepare_references
+    from autograder.training_setup import BriefTrainingSetup, TrainingOptions, brief_spec
 
     pack = get_pack(args.assignment)
-    checks = pack.checks()
-    spec = getattr(checks, "BRIEF", None) if checks is not None else None
+    spec = brief_spec(pack)
     if spec is None:
         print(f"{pack.id}: no brief training, nothing to prepare")
         return EXIT_OK
     setup = BriefTrainingSetup(TrainingOptions(device=args.device, steps=args.train_steps))
-    steps = setup.steps_for(spec)
-    if steps <= 0:
+    if setup.steps_for(spec) <= 0:
         print(f"{pack.id}: brief training is off (0 steps), nothing to prepare")
         return EXIT_OK
-    print(f"{pack.id}: training the reference's brief-training runs ({steps} steps on {setup.device}), "
-          "or reading them from the cache...", flush=True)
-    setup.context(pack, spec)
+    prepare_references(pack, setup, lambda line: print(line, flush=True))
+    missing = setup.missing_reference_seeds(pack, spec)
+    if missing:
+        print(f"{pack.id}: the reference runs of seeds {missing} could not be trained (see above)", file=sys.stderr)
+        return EXIT_FAILED
     print(f"{pack.id}: reference runs ready in {setup.references.cache_dir}")
     return EXIT_OK
 
 
 def run_check(args: argparse.Namespace) -> int:
     """Public checks only: needs the committed fixtures, never the reference."""
+    from autograder.execution.launcher import CannotLaunch, resolve_launch
+    from autograder.execution.limits import SandboxLimits
+    from autograder.execution.sandbox import detect_sandbox
+    from autograder.execution.standby import KernelStandby
+
+    # The kernel starts first, and loads torch while this process reads the notebook and the checks.
+    sandboxed = detect_sandbox().available  # your own code on your own machine: the sandbox is a courtesy here
+    standby = KernelStandby(only_sandboxed=False)
+    try:
+        standby.start_next(resolve_launch(SandboxLimits(), sys.executable, sandboxed, gpu=False))
+    except CannotLaunch:
+        pass   # run_submission says why, as the result of the run
+    standby.keep_warm = False
+    try:
+        return _check(args, sandboxed, standby)
+    finally:
+        standby.close()
+
+
+def _check(args: argparse.Namespace, sandboxed: bool, standby) -> int:
     from autograder.checks.plan import grade_item, plan_probes
     from autograder.execution.environment import did_not_run_on_grader
     from autograder.execution.runner import run_submission
-    from autograder.execution.sandbox import detect_sandbox
     from autograder.public import public_plan
     from autograder.submission import load_submission
 
@@ -278,9 +299,8 @@ def run_check(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.notebook}: cannot tell which assignment it is; pass --assignment")
     pack = get_pack(pack_id)
     plan = public_plan(pack)
-    sandboxed = detect_sandbox().available  # your own code on your own machine: the sandbox is a courtesy here
     execution = run_submission(submission.notebook, submission.helper_files, skip_calls=pack.skip_calls,
-                               probes=plan_probes(plan), sandbox=sandboxed, datasets=(pack.data,))
+                               probes=plan_probes(plan), sandbox=sandboxed, datasets=(pack.data,), standby=standby)
     not_run, _ = did_not_run_on_grader(execution, list(submission.helper_files))
     verdicts = {item.id: grade_item(item.id, item.points, plan[item.id], execution.probes)
                 for item in pack.items if item.id in plan}

@@ -7,6 +7,7 @@ process (`checks`), and each rubric item gets its points (`report`).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import secrets
 import time
@@ -21,6 +22,7 @@ from autograder.execution.limits import SandboxLimits
 from autograder.execution.probes_protocol import ProbeResult
 from autograder.execution.records import ExecutionResult
 from autograder.execution.runner import run_submission
+from autograder.execution.standby import KernelStandby
 from autograder.packs import Pack, RubricItem
 from autograder.report import figures
 from autograder.report.results import GradeResult, ItemResult, presentation
@@ -50,8 +52,9 @@ def make_plan(pack: Pack, rng: np.random.Generator, setup: BriefTrainingSetup | 
 
 
 def grade_submission(submission: Submission, pack: Pack, options: GradeOptions,
-                     setup: BriefTrainingSetup | None = None) -> GradeResult:
-    """Grade one submission; `setup` is shared by a batch (made here for a single grade)."""
+                     setup: BriefTrainingSetup | None = None, standby: KernelStandby | None = None) -> GradeResult:
+    """Grade one submission; `setup` is shared by a batch (made here for a single grade), and so is
+    `standby`, a batch worker's sandbox started ahead (see execution.standby)."""
     started = time.perf_counter()
     seed = options.seed if options.seed is not None else secrets.randbits(63)
     setup = setup or BriefTrainingSetup(options.training)
@@ -66,6 +69,7 @@ def grade_submission(submission: Submission, pack: Pack, options: GradeOptions,
         sandbox=options.sandbox,
         gpu=setup.device == "cuda",
         datasets=(pack.data,),
+        standby=standby,
     )
     verdicts = {item.id: _verdict(item, plan.get(item.id), execution) for item in pack.items}
     items = [_item_result(item, verdicts[item.id]) for item in pack.items]
@@ -101,6 +105,9 @@ def _execution_record(execution: ExecutionResult, not_run: list[NotRunOnGrader])
               "did_not_run_on_grader": [entry.as_dict() for entry in not_run[:MAX_RECORDED_NOT_RUN]]}
     if execution.peak_memory_mb is not None:
         record["peak_memory_mb"] = round(execution.peak_memory_mb, 1)
+    timings = execution.timings
+    record["timings"] = {name: round(value, 3) if isinstance(value, float) else value
+                         for name, value in dataclasses.asdict(timings).items()}
     return record
 
 

@@ -19,7 +19,7 @@ from autograder.packs import CHECKS_FILE, PUBLIC_CHECKS_FILE, Pack
 
 def validate_pack(pack: Pack) -> None:
     """Load the pack's checks and validate them (with its public fixtures, when they are there)."""
-    from autograder.fixtures.build import pack_fixture_path
+    from autograder.paths import pack_fixture_path
     from autograder.fixtures.npz import read_npz
     from autograder.paths import fixtures_dir
 

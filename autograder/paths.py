@@ -43,3 +43,8 @@ def _course_folder(variable: str, name: str) -> Path:
         return PROJECT_ROOT / name
     bundled = bundled_course_dir()
     return bundled / name if bundled is not None else PROJECT_ROOT / name
+
+
+def pack_fixture_path(fixtures_folder: Path, pack_id: str) -> Path:
+    """A pack's public fixture file (the inputs and expected outputs of its public checks)."""
+    return fixtures_folder / pack_id / "public.npz"

@@ -15,7 +15,7 @@ from autograder.checks.plan import CheckGroup, ItemVerdict, grade_item, plan_pro
 from autograder.errors import FixtureError, UsageError
 from autograder.execution.in_kernel import compile_probe, student_lookup
 from autograder.execution.probes_protocol import Probe, ProbeResult
-from autograder.fixtures.build import pack_fixture_path
+from autograder.paths import pack_fixture_path
 from autograder.fixtures.npz import read_npz
 from autograder.packs import Pack, discover_packs, get_pack
 from autograder.paths import fixtures_dir

@@ -24,6 +24,12 @@ MAX_FACES = 2_000
 CLASSIFIER_FILE = Path("classifier") / "mnist_classifier.safetensors"
 
 
+def brief_spec(pack: Pack) -> BriefTraining | None:
+    """The pack's brief training (its checks' BRIEF), or None when it has none."""
+    checks = pack.checks()
+    return getattr(checks, "BRIEF", None) if checks is not None else None
+
+
 def resolve_device(requested: str) -> str:
     """auto -> cuda when this machine has a usable GPU, else cpu; cuda without one is a usage error."""
     if requested not in ("auto", "cpu", "cuda"):
@@ -71,12 +77,24 @@ class BriefTrainingSetup:
             return BriefContext(0, self.device, None, None, None)
         key = (pack.id, steps)
         if key not in self._bars:
-            images = self.images(spec.data)
-            runs = [self.references.get(pack, spec.recipe, steps, self.device, seed, images) for seed in REFERENCE_SEEDS]
+            runs = [self.reference_run(pack, spec, seed) for seed in REFERENCE_SEEDS]
             self._bars[key] = weakest_reference(runs, self.scorer(spec.data))
         seed = spec.seed if self.options.seed is None else self.options.seed
         return BriefContext(steps, self.device, self.images(spec.data), self._bars[key], self.scorer(spec.data),
                             seed=seed)
+
+    def missing_reference_seeds(self, pack: Pack, spec: BriefTraining) -> list[int]:
+        """The reference seeds whose run is not yet cached, at this setup's budget and device."""
+        steps = self.steps_for(spec)
+        if steps <= 0:
+            return []
+        images = self.images(spec.data)
+        return [seed for seed in REFERENCE_SEEDS
+                if not self.references.is_stored(pack, spec.recipe, steps, self.device, seed, images)]
+
+    def reference_run(self, pack: Pack, spec: BriefTraining, seed: int) -> dict:
+        """One of the reference's runs, trained (and cached) when it is not cached yet."""
+        return self.references.get(pack, spec.recipe, self.steps_for(spec), self.device, seed, self.images(spec.data))
 
     def images(self, data: str) -> np.ndarray:
         """uint8 training images: MNIST (N, 28, 28) or faces (N, 3, 64, 64)."""

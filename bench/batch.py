@@ -1,6 +1,8 @@
 """Batch grading at class scale: worker throughput, regrading unchanged work, the grader's own memory.
 
     python bench/batch.py throughput [--pack mlp_gan] [--count 20] [--train-steps N] [--single-thread]
+    python bench/batch.py cheap [--count 10]
+    python bench/batch.py first-result [--pack mlp_gan]
     python bench/batch.py unchanged [--count 100]
     python bench/batch.py memory [--count 1000]
 
@@ -11,6 +13,15 @@
   With --single-thread, one more run: 1 worker whose kernel has 1 torch
   thread (what each of 2 workers gets on 2 cores), i.e. the pool's scaling
   without torch's own use of the second core.
+- cheap: --count copies of the cs231n_gan solution graded with brief
+  training off, as `gangrade grade` does on this machine (workers and
+  threads by its cores), once with sandboxes started ahead (the default)
+  and once without; prints the total wall time of each and, per grade,
+  against a bare process doing the same work (bench/grade_overhead.py).
+- first-result: a fresh reference cache; the pack's solution and a copy
+  graded by `gangrade grade` with the default budget, without and then after
+  `gangrade prepare`; prints the time to the first graded line and that
+  grade's own time.
 - unchanged: --count copies of the starter notebook graded once, then the
   same command again; prints the second run's wall time (every grade kept).
 - memory: the batch loop (discovery, gradebook commits, results.json,
@@ -23,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -90,6 +102,59 @@ def _grade_single_thread(folder: Path, pack_id: str, out: Path, train_steps: int
     return time.perf_counter() - started
 
 
+def cheap(args: argparse.Namespace) -> None:
+    from autograder.batch.grade import BatchSettings, grade_paths
+    from autograder.batch.pools import default_workers
+    from autograder.grading import GradeOptions
+    from autograder.training_setup import TrainingOptions
+
+    pack = get_pack("cs231n_gan")
+    options = GradeOptions(training=TrainingOptions(device="cpu", steps=0))
+    workers = default_workers(options.limits.memory_mb)
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        folder = _copies([pack.folder / "samples" / "solution.ipynb"], args.count, scratch / "class")
+        for warm in (True, False):
+            started = time.perf_counter()
+            grade_paths([folder], pack.id, scratch / f"out-{warm}", options,
+                        BatchSettings(workers=workers, warm_starts=warm), stream=io.StringIO())
+            seconds = time.perf_counter() - started
+            print(f"{args.count} cheap grades, {workers} workers, sandboxes started ahead: {'yes' if warm else 'no '}: "
+                  f"{seconds:.1f} s in all, {seconds / args.count:.2f} s per grade", flush=True)
+
+
+def first_result(args: argparse.Namespace) -> None:
+    pack = get_pack(args.pack)
+    solution = pack.folder / "samples" / "solution.ipynb"
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        folder = _copies([solution], 2, scratch / "class")
+        environment = {**os.environ, "GANGRADE_CACHE": str(scratch / "cache")}
+        for prepared in (False, True):
+            if prepared:
+                started = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "autograder", "prepare", "--assignment", pack.id, "--device", "cpu"],
+                               check=True, stdout=subprocess.DEVNULL, env=environment, cwd=ROOT)
+                print(f"gangrade prepare: {time.perf_counter() - started:.0f} s", flush=True)
+            first, grade = _time_to_first_result(folder, pack.id, scratch / f"out-{prepared}", environment)
+            print(f"{'after' if prepared else 'without'} gangrade prepare: first result after {first:.0f} s; "
+                  f"that grade took {grade:.0f} s", flush=True)
+
+
+def _time_to_first_result(folder: Path, pack_id: str, out: Path, environment: dict) -> tuple[float, float]:
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(folder), "--assignment", pack_id,
+                                "--out", str(out), "--device", "cpu"], stdout=subprocess.PIPE, text=True,
+                               env=environment, cwd=ROOT)
+    first = None
+    for line in process.stdout:
+        if first is None and line.startswith("[1/"):
+            first = time.perf_counter() - started
+    process.wait()
+    grade = min(json.loads(path.read_text())["execution_time"] for path in out.glob("*/results.json"))
+    return first or float("nan"), grade
+
+
 def unchanged(args: argparse.Namespace) -> None:
     pack = get_pack("mlp_gan")
     with tempfile.TemporaryDirectory() as scratch:
@@ -151,10 +216,13 @@ def main() -> None:
     first.add_argument("--count", type=int, default=20)
     first.add_argument("--train-steps", type=int)
     first.add_argument("--single-thread", action="store_true")
+    commands.add_parser("cheap").add_argument("--count", type=int, default=10)
+    commands.add_parser("first-result").add_argument("--pack", default="mlp_gan")
     commands.add_parser("unchanged").add_argument("--count", type=int, default=100)
     commands.add_parser("memory").add_argument("--count", type=int, default=1000)
     args = parser.parse_args()
-    {"throughput": throughput, "unchanged": unchanged, "memory": memory}[args.command](args)
+    {"throughput": throughput, "cheap": cheap, "first-result": first_result, "unchanged": unchanged,
+     "memory": memory}[args.command](args)
 
 
 if __name__ == "__main__":

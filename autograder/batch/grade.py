@@ -1,7 +1,9 @@
 """`gangrade grade`: grade every submission found under the given paths into OUT.
 
 The batch finds the submissions (loading none yet), then keeps a bounded
-number of jobs in a pool, loading each submission when its turn comes. Each
+number of jobs in a pool, loading each submission when its turn comes.
+Before a pack's first grade, its reference runs that are not cached yet are
+trained on the pool's workers, in parallel and with progress (`references`). Each
 result is written (results.json, pictures, feedback.html) and committed to
 the gradebook as soon as it arrives; a submission whose content and grader
 are unchanged since its stored grade is skipped. One submission's failure
@@ -24,8 +26,9 @@ from autograder.batch.identity import IdentityOracle
 from autograder.batch.jobs import AUTO_THREADS, GradeJob, JobOutcome
 from autograder.batch.pools import WORKER_LOST, DaskPool, InlinePool, LocalPool, default_workers, threads_per_kernel
 from autograder.batch.progress import Progress
+from autograder.batch.references import prepare_references
 from autograder.discovery import Found, find_submissions, load_candidate
-from autograder.errors import UsageError
+from autograder.errors import GangradeError, UsageError
 from autograder.gradebook import Gradebook, OutFolderLock
 from autograder.grading import GradeOptions
 from autograder.pack_validation import validate_pack
@@ -44,6 +47,7 @@ class BatchSettings:
     workers: int | None = None       # None: what the machine's cores and memory allow
     scheduler: str | None = None     # a Dask scheduler's address, instead of local workers
     force: bool = False              # regrade unchanged submissions too
+    warm_starts: bool = True         # start each worker's next sandbox while it grades (execution.standby)
     command: str = "gangrade grade"  # recorded with the run in the gradebook
 
 
@@ -142,9 +146,11 @@ class Batch:
         self.window = 2 * pool.capacity  # enough queued to keep every worker busy, few loaded at once
         self.color = progress.live
         self.retried: dict[str, GradeResult] = {}  # submission id -> its incomplete stored grade
+        self.references_ready: set[str] = set()     # packs whose reference runs were seen to
+        self._setup: BriefTrainingSetup | None = None
 
     def run(self, found: list[Found]) -> None:
-        waiting = iter(found)
+        waiting = iter(enumerate(found))
         in_flight: dict = {}  # future -> (job, attempt, pool generation)
         suspects: deque[GradeJob] = deque()  # in flight when a worker died: each is tried again, alone
         generation = 0
@@ -156,11 +162,15 @@ class Batch:
                     in_flight[self.pool.submit(job)] = (job, MAX_ATTEMPTS, generation)
             else:
                 while not exhausted and len(in_flight) < self.window:
-                    entry = next(waiting, None)
+                    position, entry = next(waiting, (None, None))
                     if entry is None:
                         exhausted = True
                         break
                     job = self._prepare(entry)
+                    if (job is not None and self.settings.warm_starts
+                            and len(found) - 1 - position >= self.pool.capacity):
+                        # the worker that takes this job will likely take another after it: warm it
+                        job = dataclasses.replace(job, more_coming=True)
                     if job is not None:
                         in_flight[self.pool.submit(job)] = (job, 1, generation)
             if not in_flight:
@@ -216,7 +226,20 @@ class Batch:
             if isinstance(seed, int):  # the same hidden inputs: the items already judged would judge the same
                 self.retried[entry.id] = earlier
                 options = dataclasses.replace(options, seed=seed)
+        if pack.id not in self.references_ready:
+            self.references_ready.add(pack.id)
+            self._train_references(pack)
         return GradeJob(candidate, pack.id, options)
+
+    def _train_references(self, pack: Pack) -> None:
+        """The pack's reference runs, trained on the pool before its first grade (a no-op when cached)."""
+        if self.options.training.steps == 0:
+            return
+        try:
+            self._setup = self._setup or BriefTrainingSetup(self.options.training)
+            prepare_references(pack, self._setup, self.progress.note, self.pool, self.options.limits.threads)
+        except GangradeError as exc:  # e.g. a device only the cluster has: each grade trains what it needs
+            self.progress.note(f"note: the reference for {pack.id} is not trained ahead ({exc})")
 
     def _lost(self, job: GradeJob, reason: str) -> JobOutcome:
         pack = self.packs[job.pack_id]

@@ -4,18 +4,25 @@ A job carries the loaded submission (not a path), so a Dask worker on
 another machine needs no shared disk; the outcome is a plain `GradeResult`.
 `grade_job` is the only function a worker runs, whichever pool it is in, so
 a local pool and a cluster give the same grades.
+
+Each worker (a process, or a Dask worker's thread) keeps a `KernelStandby`:
+while it grades one job, the sandbox for its next job starts, when the batch
+says another will come (`GradeJob.more_coming`).
 """
 from __future__ import annotations
 
 import dataclasses
+import atexit
 import functools
 import os
+import threading
 import time
 import traceback
 from dataclasses import dataclass
 
 from autograder.discovery import Candidate
 from autograder.errors import GangradeError
+from autograder.execution.standby import KernelStandby
 from autograder.grading import GradeOptions, grade_submission
 from autograder.packs import Pack, get_pack
 from autograder.report.results import GradeResult, failed_submission_result
@@ -29,6 +36,7 @@ class GradeJob:
     candidate: Candidate
     pack_id: str
     options: GradeOptions
+    more_coming: bool = False   # this worker will likely grade another job after this one: start its sandbox
 
 
 @dataclass(frozen=True)
@@ -40,13 +48,15 @@ class JobOutcome:
 def grade_job(job: GradeJob) -> JobOutcome:
     """Grade one submission (runs in a worker: this process, a pool process or a Dask worker)."""
     started = time.perf_counter()
-    pack = _pack(job.pack_id)
+    pack = pack_of(job.pack_id)
     candidate = job.candidate  # loaded: the batch settles unreadable submissions itself
     options = _with_threads(job.options)
     try:
         import torch
         torch.set_num_threads(options.limits.threads)  # the judging in this process shares the cores too
-        result = grade_submission(candidate.submission, pack, options, setup_for(options.training))
+        standby = worker_standby()
+        standby.keep_warm = job.more_coming
+        result = grade_submission(candidate.submission, pack, options, setup_for(options.training), standby)
         return JobOutcome(result)
     except GangradeError as exc:
         return JobOutcome(failed_submission_result(pack, candidate.id, str(exc), _since(started)))
@@ -57,7 +67,7 @@ def grade_job(job: GradeJob) -> JobOutcome:
 
 
 @functools.cache
-def _pack(pack_id: str) -> Pack:
+def pack_of(pack_id: str) -> Pack:
     return get_pack(pack_id)
 
 
@@ -65,6 +75,24 @@ def _pack(pack_id: str) -> Pack:
 def setup_for(training: TrainingOptions) -> BriefTrainingSetup:
     """One per worker process and training setting: data, scorers and reference runs are loaded once."""
     return BriefTrainingSetup(training)
+
+
+_WORKER = threading.local()
+
+
+def worker_standby() -> KernelStandby:
+    """This worker's sandbox started ahead (one per thread: a Dask worker runs several tasks at once)."""
+    standby = getattr(_WORKER, "standby", None)
+    if standby is None:
+        standby = _WORKER.standby = KernelStandby()
+        atexit.register(standby.close)
+    return standby
+
+
+def close_worker_standby() -> None:
+    standby = getattr(_WORKER, "standby", None)
+    if standby is not None:
+        standby.close()
 
 
 def _with_threads(options: GradeOptions) -> GradeOptions:

@@ -1,8 +1,9 @@
 """Where jobs run: in this process, in a local pool of processes, or on a Dask cluster.
 
-Every pool runs the same function (`jobs.grade_job`) on the same job and
-hands back a future; the batch waits on them through `wait_any`, so it is
-the same loop whichever pool grades.
+Every pool runs the same function (`jobs.grade_job`, or `references.train_reference`
+before a pack's first grade) on the same job and hands back a future; the
+batch waits on them through `wait_any`, so it is the same loop whichever
+pool grades.
 """
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import ctypes
 import multiprocessing
 import os
 import signal
+from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 
-from autograder.batch.jobs import GradeJob, grade_job
+from autograder.batch.jobs import GradeJob, close_worker_standby, grade_job
 from autograder.errors import GangradeError, UsageError
 
 GRADER_OVERHEAD_MB = 1024  # a worker process of the grader itself: torch, the reference, the scorers
+STANDBY_KERNEL_MB = 512    # the kernel a worker starts ahead for its next submission, torch loaded (standby)
 PR_SET_PDEATHSIG = 1
 
 # A pool failure that loses the job, not the submission's fault: the job is tried again once.
@@ -34,7 +37,7 @@ def available_memory_mb() -> int:
 
 def default_workers(memory_mb: int) -> int:
     """As many submissions at once as the cores allow and the memory holds (each kernel may use memory_mb)."""
-    by_memory = available_memory_mb() // (memory_mb + GRADER_OVERHEAD_MB)
+    by_memory = available_memory_mb() // (memory_mb + STANDBY_KERNEL_MB + GRADER_OVERHEAD_MB)
     return max(1, min(machine_cores(), by_memory))
 
 
@@ -50,18 +53,24 @@ class InlinePool:
     capacity = 1
 
     def submit(self, job: GradeJob) -> cf.Future:
+        return self.call(grade_job, job)
+
+    def call(self, function: Callable, argument) -> cf.Future:
         future: cf.Future = cf.Future()
-        future.set_result(grade_job(job))
+        try:
+            future.set_result(function(argument))
+        except Exception as exc:  # as a pool would hand it back
+            future.set_exception(exc)
         return future
 
-    def wait_any(self, futures: set) -> tuple[set, set]:
+    def wait_any(self, futures: set, timeout: float | None = None) -> tuple[set, set]:
         return set(futures), set()
 
     def restart(self) -> None:
         pass
 
     def close(self) -> None:
-        pass
+        close_worker_standby()   # a sandbox started ahead for a job that never came
 
 
 def _die_with_parent() -> None:
@@ -88,10 +97,13 @@ class LocalPool:
         return cf.ProcessPoolExecutor(self.workers, mp_context=context, initializer=_die_with_parent)
 
     def submit(self, job: GradeJob) -> cf.Future:
-        return self._executor.submit(grade_job, job)
+        return self.call(grade_job, job)
 
-    def wait_any(self, futures: set) -> tuple[set, set]:
-        done, pending = cf.wait(futures, return_when=cf.FIRST_COMPLETED)
+    def call(self, function: Callable, argument) -> cf.Future:
+        return self._executor.submit(function, argument)
+
+    def wait_any(self, futures: set, timeout: float | None = None) -> tuple[set, set]:
+        done, pending = cf.wait(futures, timeout=timeout, return_when=cf.FIRST_COMPLETED)
         return done, pending
 
     def restart(self) -> None:
@@ -128,13 +140,19 @@ class DaskPool:
         return sum(1 for worker in workers if worker.get("resources", {}).get("GPU", 0) >= 1)
 
     def submit(self, job: GradeJob):
-        # pure=False: grading the same notebook twice (--force) is two tasks, never one cached result.
-        return self.client.submit(grade_job, job, pure=False, resources=self.resources,
-                                  key=f"grade-{job.candidate.id}-{os.urandom(4).hex()}")
+        return self.call(grade_job, job, f"grade-{job.candidate.id}")
 
-    def wait_any(self, futures: set) -> tuple[set, set]:
+    def call(self, function: Callable, argument, name: str | None = None):
+        # pure=False: grading the same notebook twice (--force) is two tasks, never one cached result.
+        key = f"{name or function.__name__}-{os.urandom(4).hex()}"
+        return self.client.submit(function, argument, pure=False, resources=self.resources, key=key)
+
+    def wait_any(self, futures: set, timeout: float | None = None) -> tuple[set, set]:
         from distributed import wait
-        done, pending = wait(list(futures), return_when="FIRST_COMPLETED")
+        try:
+            done, pending = wait(list(futures), timeout=timeout, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            return set(), set(futures)
         return set(done), set(pending)
 
     def restart(self) -> None:

@@ -1,11 +1,15 @@
 """The program that runs inside the sandbox: `python -m autograder.execution.driver JOB_DIR`.
 
-It reads `JOB_DIR/job.json`, starts an IPython kernel with jupyter_client,
-runs the notebook's statements one at a time (a timeout interrupts the
-kernel and the next statement runs), then the grader's probes, and writes
-what happened to its event log (`execution-N.jsonl`, N the attempt): one
-JSON record per line, flushed as it goes, so a run killed at the wall
-limit still leaves the records up to that point.
+It reads `JOB_DIR/launch.json` and starts an IPython kernel with
+jupyter_client. A sandbox started ahead of its submission (`standby`) then
+warms the kernel up (torch's first optimizer step) without binding a name in
+the notebook. The driver waits for the grader's word on its stdin ("go",
+once the job is written; end of input: the grader gave it up), reads
+`JOB_DIR/job.json`, runs the notebook's statements one at a time (a timeout
+interrupts the kernel and the next statement runs), then the grader's
+probes, and writes what happened to its event log (`execution-N.jsonl`, N
+the attempt): one JSON record per line, flushed as it goes, so a run killed
+at the wall limit still leaves the records up to that point.
 
 Everything the driver hands back goes through the outbox: a descriptor of
 the grader's output folder, inherited from the grader (`out_fd` in
@@ -153,22 +157,37 @@ def fix_cuda_dtype(session: KernelSession, log: EventLog) -> None:
 
 def run_job(job_dir: Path) -> int:
     make_undumpable()
-    job = json.loads((job_dir / "job.json").read_text(encoding="utf-8"))
-    outbox = Outbox(job["out_fd"])
-    log = EventLog(outbox, job["event_log"])
+    launch = json.loads((job_dir / "launch.json").read_text(encoding="utf-8"))
+    outbox = Outbox(launch["out_fd"])
+    log = EventLog(outbox, launch["event_log"])
     log.write("driver_started", pid=os.getpid())
-    limits = job["limits"]
+    limits = launch["limits"]
     budget = OutputBudget(limits["output_per_cell_bytes"], limits["output_total_bytes"])
     tmp_dir = Path(os.environ.get("TMPDIR", "/tmp"))
-    probe_dir = tmp_dir / "gangrade-probes"   # where the kernel leaves probe results for the driver to take
-    probe_dir.mkdir(exist_ok=True)
-    work_dir = job_dir / job["work_dir"]
-    copy_helpers(job_dir / job["helpers_dir"], work_dir)
-    copy_helpers(job_dir / job["data_dir"], work_dir, replace=False)
+    work_dir = job_dir / launch["work_dir"]
+    session = start_kernel(launch, work_dir, tmp_dir, budget, log)
+    if session is None:
+        return 0
+    try:
+        if launch.get("warm_up"):
+            warm_up(session)
+            log.write("warmed_up")
+        if sys.stdin.buffer.readline().strip() != b"go":
+            return 0   # the grader gave this sandbox up before it had a job
+        run_statements_and_probes(job_dir, work_dir, tmp_dir, session, log, outbox, limits)
+    finally:
+        session.shutdown()
+    log.write("finished")
+    return 0
+
+
+def start_kernel(launch: dict, work_dir: Path, tmp_dir: Path, budget: OutputBudget,
+                 log: EventLog) -> KernelSession | None:
+    """A started kernel, or None when it did not start (the event log says why)."""
+    limits = launch["limits"]
     session = None
     try:
-        session = KernelSession(job["kernel_python"], work_dir, tmp_dir, budget,
-                                limits["interrupt_grace_s"])
+        session = KernelSession(launch["kernel_python"], work_dir, tmp_dir, budget, limits["interrupt_grace_s"])
         session.start(limits["kernel_start_timeout_s"])
     except Exception as exc:  # any failure to start is the run's result, not a crash
         started = session is not None and session.client is not None
@@ -179,25 +198,44 @@ def run_job(job_dir: Path) -> int:
         log.write("kernel_death", during={"kernel_start": True}, reason=reason, detail=detail)
         if session is not None:
             session.shutdown()
-        return 0
+        return None
     log.write("kernel_ready")
     session.on_late_output = lambda owner, stream, text, dropped: log.write(
         "late_output", owner=owner, stream=stream, text=text, dropped_bytes=dropped)
-    try:
-        seed_randomness(session)
-        install_import_hooks(session, job, work_dir)
-        if run_statements(job, session, log, limits["cell_timeout_s"], limits.get("threads", 1)):
-            take_module_events(session, log)
-            fix_cuda_dtype(session, log)
-            log.write("statements_done")
-            mailbox = ProbeMailbox(probe_dir, outbox, limits["probe_output_mb"] << 20)
-            if run_probes(job, job_dir, session, log, mailbox):
-                log.write("probes_done")
-                session.drain_late_output()
-    finally:
-        session.shutdown()
-    log.write("finished")
-    return 0
+    return session
+
+
+# What every graded notebook pays first: torch's import and its first optimizer step (which imports
+# most of torch's compiler stack). Run in a scratch namespace, before the notebook's seed is set.
+WARM_UP = ("import numpy, torch\n"
+           "layer = torch.nn.Linear(2, 2)\n"
+           "optimizer = torch.optim.Adam(layer.parameters())\n"
+           "layer(torch.zeros(1, 2)).sum().backward()\n"
+           "optimizer.step()\n")
+
+
+def warm_up(session: KernelSession) -> None:
+    session.execute("", 120.0, "warm-up", "gangrade", user_expressions={"warm": f"exec({WARM_UP!r}, {{}})"})
+
+
+def run_statements_and_probes(job_dir: Path, work_dir: Path, tmp_dir: Path, session: KernelSession, log: EventLog,
+                              outbox: Outbox, limits: dict) -> None:
+    job = json.loads((job_dir / "job.json").read_text(encoding="utf-8"))
+    log.write("job_started")
+    probe_dir = tmp_dir / "gangrade-probes"   # where the kernel leaves probe results for the driver to take
+    probe_dir.mkdir(exist_ok=True)
+    copy_helpers(job_dir / job["helpers_dir"], work_dir)
+    copy_helpers(job_dir / job["data_dir"], work_dir, replace=False)
+    seed_randomness(session)
+    install_import_hooks(session, job, work_dir)
+    if run_statements(job, session, log, limits["cell_timeout_s"], limits.get("threads", 1)):
+        take_module_events(session, log)
+        fix_cuda_dtype(session, log)
+        log.write("statements_done")
+        mailbox = ProbeMailbox(probe_dir, outbox, limits["probe_output_mb"] << 20)
+        if run_probes(job, job_dir, session, log, mailbox):
+            log.write("probes_done")
+            session.drain_late_output()
 
 
 def copy_helpers(source: Path, work_dir: Path, replace: bool = True) -> None:

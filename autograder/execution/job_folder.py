@@ -17,15 +17,19 @@ from autograder.execution.module_plan import ModuleStatement
 from autograder.execution.probes_protocol import Probe, inputs_filename, write_arrays
 
 
-def write_job(job_dir: Path, helper_files: Mapping[str, str | bytes], probes: list[Probe],
-               datasets: tuple[str, ...]) -> str | None:
-    """Lay out the job folder; a helper file with a bad path is the submission's problem (returned)."""
+def lay_out_job(job_dir: Path) -> None:
+    """The job folder's empty parts; a sandbox may be started on it before the job is written."""
     job_dir.mkdir(parents=True, exist_ok=True)
     if any(job_dir.iterdir()):
         raise ValueError(f"the job folder {job_dir} is not empty")
     job_dir.chmod(0o755)
     for name in ("inputs", "helpers", "data", "work", "out", "tmp"):
         (job_dir / name).mkdir()
+
+
+def write_job(job_dir: Path, helper_files: Mapping[str, str | bytes], probes: list[Probe],
+              datasets: tuple[str, ...]) -> str | None:
+    """Fill the laid-out folder; a helper file with a bad path is the submission's problem (returned)."""
     staged_data.stage(job_dir / "data", datasets)
     for relative, content in helper_files.items():
         path = PurePosixPath(relative)
@@ -39,9 +43,23 @@ def write_job(job_dir: Path, helper_files: Mapping[str, str | bytes], probes: li
     return None
 
 
+def write_launch_file(job_dir: Path, kernel_python: str, limits: SandboxLimits, out_fd: int, attempt: int,
+                      warm_up: bool) -> None:
+    """launch.json: what the driver needs to start the kernel, before it has a job."""
+    launch = {
+        "version": 1,
+        "kernel_python": kernel_python,
+        "work_dir": "work",
+        "out_fd": out_fd,
+        "event_log": event_log_name(attempt),
+        "limits": limits.as_dict(),
+        "warm_up": warm_up,
+    }
+    (job_dir / "launch.json").write_text(json.dumps(launch), encoding="utf-8")
+
+
 def write_job_file(job_dir: Path, plans: list[CellPlan], modules: dict[str, list[ModuleStatement]],
-                    probes: list[Probe], limits: SandboxLimits, kernel_python: str, out_fd: int, attempt: int,
-                    left_out: set[str], answered: set[str]) -> None:
+                   probes: list[Probe], left_out: set[str], answered: set[str]) -> None:
     """job.json for one attempt: what the driver runs, without what killed an earlier kernel."""
     statements = [
         {"id": s.id, "cell": s.cell, "code": s.padded_code(), "defines": list(s.defines)}
@@ -49,18 +67,13 @@ def write_job_file(job_dir: Path, plans: list[CellPlan], modules: dict[str, list
     ]
     job = {
         "version": 1,
-        "kernel_python": kernel_python,
-        "work_dir": "work",
         "helpers_dir": "helpers",
         "data_dir": "data",
         "modules": {relative: [{"index": s.index, "code": s.padded_code(), "runs": s.runs} for s in statements]
                     for relative, statements in modules.items()},
-        "out_fd": out_fd,
-        "event_log": event_log_name(attempt),
         "statements": statements,
         "probes": [{"name": p.name, "code": p.code, "timeout": p.timeout, "cpu_timeout": p.cpu_timeout,
                     "inputs": f"inputs/{inputs_filename(p.name)}"}
                    for p in probes if p.name not in answered],
-        "limits": limits.as_dict(),
     }
     (job_dir / "job.json").write_text(json.dumps(job), encoding="utf-8")

@@ -107,6 +107,7 @@ class Timings:
     statements_s: float | None = None
     probes_s: float | None = None
     total_s: float = 0.0
+    warm_start: bool = False               # the sandbox was started ahead, before this grade began
 
 
 @dataclass

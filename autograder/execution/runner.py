@@ -7,7 +7,8 @@ limit), the answer is a field of the result, never an exception in the
 grader. Only a mistake of the grader's own (a malformed probe) raises.
 
 The job folder:
-    job.json          statements to run, probes, limits, kernel interpreter
+    launch.json       what the driver needs to start the kernel: interpreter, limits, event log
+    job.json          statements to run, probes (written before the driver is told "go")
     inputs/           probe inputs (.npz, written here)
     helpers/          the submission's helper .py files, copied into work/ by the driver
     data/             the grading data in the layouts data cells look for (staged_data), copied into work/
@@ -19,34 +20,19 @@ The job folder:
 """
 from __future__ import annotations
 
-import functools
-import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import autograder
 from autograder.execution import records
-from autograder.execution.attempts import (
-    MIN_WALL_FOR_A_RESTART_S,
-    Attempt,
-    merge_events,
-    read_attempt,
-)
+from autograder.execution.attempts import MIN_WALL_FOR_A_RESTART_S, Attempt, merge_events
 from autograder.execution.cells import CellPlan, plan_notebook
-from autograder.execution.cgroups import cpu_shared, make_cgroups
-from autograder.execution.job_folder import write_job, write_job_file
-from autograder.execution.limits import (
-    SandboxLimits,
-    describe_enforcement,
-    launcher_prefix,
-    rlimit_arguments,
-)
+from autograder.execution.job_folder import lay_out_job, write_job, write_job_file
+from autograder.execution.launcher import CannotLaunch, Launcher, LaunchSettings, resolve_launch
+from autograder.execution.limits import SandboxLimits
 from autograder.execution.module_plan import ModuleStatement, plan_modules
 from autograder.execution.probes_protocol import (
     Probe,
@@ -57,24 +43,7 @@ from autograder.execution.probes_protocol import (
     validate_probes,
 )
 from autograder.execution.records import ExecutionResult
-from autograder.execution.sandbox import (
-    HIDDEN_PACKAGES,
-    SANDBOX_PACKAGE_ROOT,
-    UNPRIVILEGED_UID,
-    PythonEnvironment,
-    SandboxSupport,
-    build_bwrap_command,
-    describe_python,
-    detect_sandbox,
-    drop_privileges_prefix,
-    kernel_environment,
-)
-from autograder.packs import reference_packages
-from autograder.paths import PROJECT_ROOT, assignments_dir, fixtures_dir
-
-PACKAGE_DIR = Path(autograder.__file__).resolve().parent
-# Parts of a source checkout that student code must never see.
-HIDDEN_PROJECT_PARTS = ("reference", "grading_fixtures", "assignments", "tests", ".git")
+from autograder.execution.standby import KernelStandby
 
 
 def run_submission(
@@ -88,6 +57,7 @@ def run_submission(
     workdir: Path | None = None,
     gpu: bool = False,
     datasets: tuple[str, ...] = (),
+    standby: KernelStandby | None = None,
 ) -> ExecutionResult:
     """Run a notebook's definitions and then the probes in a sandboxed kernel.
 
@@ -98,6 +68,8 @@ def run_submission(
     workdir: an empty or missing folder to use and keep for the job; by
     default a temporary one is removed afterwards. datasets: the data sets
     ("mnist", "celeba") whose grading data is staged in the kernel's folder.
+    standby: a batch worker's sandbox started ahead; this run takes it when
+    it suits, and starts the one for the next submission.
     """
     limits = limits or SandboxLimits()
     probes = [limited_in_work(probe, limits.threads) for probe in probes]
@@ -105,49 +77,47 @@ def run_submission(
     plans = plan_notebook(notebook, skip_calls)
     modules = plan_modules(helper_files or {}, skip_calls)
     started = time.time()
-    keep = workdir is not None
-    job_dir = Path(workdir).resolve() if workdir is not None else Path(tempfile.mkdtemp(prefix="gangrade-job-"))
     try:
-        return _run(plans, modules, helper_files or {}, probes, limits, kernel_python or sys.executable, sandbox,
-                    job_dir, gpu, datasets, started)
+        settings = resolve_launch(limits, kernel_python or sys.executable, sandbox, gpu)
+    except CannotLaunch as exc:
+        return _nothing_ran(plans, probes, limits, started, str(exc), exc.sandboxed, graders_trouble=True)
+    warm = standby.take(settings) if standby is not None and workdir is None else None
+    if standby is not None:
+        standby.start_next(settings)   # it starts while this submission grades
+    keep = workdir is not None
+    if warm is not None:
+        job_dir = warm.job_dir
+    else:
+        job_dir = Path(workdir).resolve() if workdir is not None else Path(tempfile.mkdtemp(prefix="gangrade-job-"))
+        lay_out_job(job_dir)
+    try:
+        return _run(plans, modules, helper_files or {}, probes, settings, job_dir, datasets, started,
+                    warm.launcher if warm else None)
     finally:
+        if warm is not None:
+            warm.launcher.close()
         if not keep:
             shutil.rmtree(job_dir, ignore_errors=True)
 
 
 def _run(plans: list[CellPlan], modules: dict[str, list[ModuleStatement]], helper_files: Mapping[str, str | bytes],
-         probes: list[Probe], limits: SandboxLimits, kernel_python: str, sandbox: bool, job_dir: Path, gpu: bool,
-         datasets: tuple[str, ...], started: float) -> ExecutionResult:
-    support = detect_sandbox() if sandbox else None
-    if support is not None and not support.available:
-        return _nothing_ran(plans, probes, limits, started, f"the sandbox is not available: {support.reason}", False,
-                            graders_trouble=True)
-    try:
-        kernel_env = describe_python(kernel_python, _hidden_packages())
-    except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as exc:
-        reason = f"the kernel's Python {kernel_python} could not be used: {exc}"
-        return _nothing_ran(plans, probes, limits, started, reason, sandbox, graders_trouble=True)
+         probes: list[Probe], settings: LaunchSettings, job_dir: Path, datasets: tuple[str, ...], started: float,
+         launcher: Launcher | None) -> ExecutionResult:
+    limits, sandboxed = settings.limits, settings.support is not None
     problem = write_job(job_dir, helper_files, probes, datasets)
     if problem:
-        return _nothing_ran(plans, probes, limits, started, problem, sandbox)
-
-    # Without bubblewrap (no namespaces, e.g. in some containers) a root grader still runs the kernel as an
-    # unprivileged user, so the files only root may read (the reference, the course) stay out of its reach.
-    as_root = bool(support and support.as_root) or (support is None and _can_drop_privileges(kernel_python))
-    cgroups = support.cgroups if support else None
-    enforcement = describe_enforcement(limits, cgroups=cgroups, cpu_shared=bool(cgroups) and cpu_shared(cgroups),
-                                       gpu=gpu, limit_processes=as_root,
-                                       have_prlimit=shutil.which("prlimit") is not None)
+        return _nothing_ran(plans, probes, limits, started, problem, sandboxed)
     attempts: list[Attempt] = []
     left_out: set[str] = set()          # statements that killed a kernel
     answered: set[str] = set()          # probes answered (or that killed a kernel) in an earlier attempt
+    enforcement: dict[str, str] = {}
     try:
-        with _Launcher(support, job_dir, kernel_python, kernel_env, limits, gpu, cgroups, as_root,
-                       enforcement) as launch:
+        launcher = launcher or Launcher(settings, job_dir)
+        with launcher:
+            enforcement = launcher.enforcement
             while True:
-                write_job_file(job_dir, plans, modules, probes, limits, kernel_python, launch.out_fd,
-                                len(attempts), left_out, answered)
-                attempt = launch(len(attempts), plans, limits.wall_s - (time.time() - started))
+                write_job_file(job_dir, plans, modules, probes, left_out, answered)
+                attempt = launcher(len(attempts), plans, limits.wall_s - (time.time() - started))
                 attempts.append(attempt)
                 killer = attempt.killer()
                 wall_left = limits.wall_s - (time.time() - started)
@@ -162,96 +132,8 @@ def _run(plans: list[CellPlan], modules: dict[str, list[ModuleStatement]], helpe
                     answered |= attempt.answered_probes() | {name}
     except OSError as exc:  # cgroups, files or the launch itself
         reason = f"the sandbox could not be run: {exc}"
-        return _nothing_ran(plans, probes, limits, started, reason, support is not None, enforcement,
-                            graders_trouble=True)
-    return _collect(plans, modules, probes, limits, job_dir, support is not None, enforcement, started, attempts)
-
-
-class _Launcher:
-    """Launches attempts: cgroups made for each, the sandbox (or the bare driver) run, its log read.
-
-    It holds a descriptor of out/ open for the driver, which inherits it: in the sandbox out/ is
-    read-only, so that descriptor is the only way anything is written there (driver.Outbox).
-    """
-
-    def __init__(self, support: SandboxSupport | None, job_dir: Path, kernel_python: str,
-                 kernel_env: PythonEnvironment, limits: SandboxLimits, gpu: bool, cgroups: str | None, as_root: bool,
-                 enforcement: dict[str, str]):
-        self.support, self.job_dir, self.limits, self.cgroups = support, job_dir, limits, cgroups
-        self.enforcement = enforcement
-        self.as_root = as_root
-        if support is not None:
-            self.command, self.environment = _sandboxed_command(support, job_dir, kernel_python, kernel_env,
-                                                                limits, gpu)
-            enforcement["isolation"] = f"bubblewrap: {support.reason}"
-        else:
-            self.command, self.environment = _unsandboxed_command(job_dir, kernel_python, limits, gpu)
-            if as_root:
-                self.command = [*drop_privileges_prefix(shutil.which("setpriv")), *self.command]
-            enforcement["isolation"] = ("no sandbox; the kernel runs as an unprivileged user (uid "
-                                        f"{UNPRIVILEGED_UID}) under rlimits" if as_root
-                                        else "none: no sandbox, and the kernel runs as the grader's own user")
-        self.rlimits = rlimit_arguments(limits, use_cgroups=bool(cgroups), gpu=gpu, limit_processes=as_root)
-        self.out_fd = -1
-
-    def __enter__(self) -> _Launcher:
-        self.out_fd = os.open(self.job_dir / "out", os.O_RDONLY | os.O_DIRECTORY)
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        os.close(self.out_fd)
-
-    def __call__(self, number: int, plans: list[CellPlan], wall_left: float) -> Attempt:
-        cgroups = make_cgroups(self.cgroups, self.limits) if self.cgroups else None
-        launched = time.time()
-        try:
-            if cgroups is not None:
-                cgroups.create()
-            if self.as_root:
-                _give_to_sandbox_user(self.job_dir)
-            command = launcher_prefix(cgroups.procs_files() if cgroups else [], self.rlimits) + self.command
-            exit_status, wall_hit = _launch(command, self.environment, self.job_dir, wall_left, self.out_fd)
-            return read_attempt(number, self.job_dir, plans, self.limits, launched, exit_status, wall_hit, cgroups)
-        finally:
-            if cgroups is not None:
-                leftover = cgroups.kill_and_remove()
-                if leftover:
-                    self.enforcement["cleanup"] = f"{leftover} processes were still running and were killed"
-
-
-def _hidden_packages() -> tuple[str, ...]:
-    """The packages no student kernel may import: the reference, the bundled course, every pack's reference."""
-    return tuple(dict.fromkeys(HIDDEN_PACKAGES + reference_packages()))
-
-
-def _driver_command(job_dir: Path) -> list[str]:
-    return [sys.executable, "-m", "autograder.execution.driver", str(job_dir)]
-
-
-def _sandboxed_command(support: SandboxSupport, job_dir: Path, kernel_python: str, kernel_env: PythonEnvironment,
-                       limits: SandboxLimits, gpu: bool) -> tuple[list[str], dict[str, str]]:
-    """The bwrap command line; its environment is set inside by --setenv, so bwrap itself gets none."""
-    environment = kernel_environment(home=job_dir / "work", tmp=Path("/tmp"), python_path=SANDBOX_PACKAGE_ROOT,
-                                     kernel_python=kernel_python, threads=limits.threads, gpu=gpu)
-    hidden = [PROJECT_ROOT / part for part in HIDDEN_PROJECT_PARTS if (PROJECT_ROOT / part).exists()]
-    hidden += [folder for folder in (assignments_dir(), fixtures_dir()) if folder.exists()]   # a course's own
-    command = build_bwrap_command(
-        bwrap=support.bwrap, command=_driver_command(job_dir), job_dir=job_dir, package_dir=PACKAGE_DIR,
-        pythons=[describe_python(sys.executable, _hidden_packages()), kernel_env], environment=environment,
-        hidden_paths=hidden,
-        as_root=support.as_root, tmp_size_mb=limits.memory_mb, scratch_size_mb=limits.scratch_mb, gpu=gpu,
-        setpriv=shutil.which("setpriv") or "setpriv")
-    return command, {}
-
-
-def _unsandboxed_command(job_dir: Path, kernel_python: str, limits: SandboxLimits,
-                         gpu: bool) -> tuple[list[str], dict[str, str]]:
-    """The driver run directly (--no-sandbox), with the same whitelisted environment."""
-    (job_dir / "pkg").mkdir()
-    (job_dir / "pkg" / PACKAGE_DIR.name).symlink_to(PACKAGE_DIR)
-    environment = kernel_environment(home=job_dir / "work", tmp=job_dir / "tmp", python_path=str(job_dir / "pkg"),
-                                     kernel_python=kernel_python, threads=limits.threads, gpu=gpu)
-    return _driver_command(job_dir), environment
+        return _nothing_ran(plans, probes, limits, started, reason, sandboxed, enforcement, graders_trouble=True)
+    return _collect(plans, modules, probes, limits, job_dir, sandboxed, enforcement, started, attempts)
 
 
 def _nothing_ran(plans: list[CellPlan], probes: list[Probe], limits: SandboxLimits, started: float, reason: str,
@@ -269,59 +151,6 @@ def _nothing_ran(plans: list[CellPlan], probes: list[Probe], limits: SandboxLimi
                              [], sandboxed, limits, enforcement or {}, error=reason)
     result.timings.total_s = time.time() - started
     return result
-
-
-@functools.cache
-def _can_drop_privileges(kernel_python: str) -> bool:
-    """Root, setpriv, and an unprivileged user that can run the driver and the kernel's Python.
-
-    The last fails where an interpreter lives below a private folder (a pyenv under /root): then
-    there is no user to drop to, and the kernel runs as the grader does (the report says so).
-    """
-    setpriv = shutil.which("setpriv")
-    if os.geteuid() != 0 or setpriv is None:
-        return False
-    # As the driver does: import it, then start the kernel's Python from it.
-    driver = (f"import subprocess, sys; sys.path.insert(0, {str(PACKAGE_DIR.parent)!r}); "
-              "import autograder.execution.driver; "
-              f"sys.exit(subprocess.run([{kernel_python!r}, '-c', 'import ipykernel']).returncode)")
-    try:
-        done = subprocess.run([*drop_privileges_prefix(setpriv), sys.executable, "-c", driver], cwd="/",
-                              capture_output=True, timeout=120, env={"PATH": "/usr/bin:/bin"})
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
-
-
-def _give_to_sandbox_user(job_dir: Path) -> None:
-    """work/, out/ and tmp/ belong to the sandbox's uid; the rest stays root's and read-only to it."""
-    for name in ("work", "out", "tmp"):
-        for folder, _, files in os.walk(job_dir / name):
-            os.chown(folder, UNPRIVILEGED_UID, UNPRIVILEGED_UID)
-            for file in files:
-                os.chown(os.path.join(folder, file), UNPRIVILEGED_UID, UNPRIVILEGED_UID)
-
-
-def _launch(command: list[str], env: dict[str, str], job_dir: Path, wall_s: float,
-            out_fd: int) -> tuple[int | None, bool]:
-    """Run the command in its own process group; at the wall limit SIGKILL the group.
-
-    SIGKILL, because a driver or kernel may handle SIGTERM. Inside the
-    sandbox, bwrap's --die-with-parent and the pid namespace take every
-    process with it.
-    """
-    with open(job_dir / "driver.log", "wb") as log:
-        process = subprocess.Popen(command, env=env, cwd=job_dir / "work", stdin=subprocess.DEVNULL,
-                                   stdout=log, stderr=log, start_new_session=True, pass_fds=(out_fd,))
-        try:
-            return process.wait(timeout=max(wall_s, 0.1)), False
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            process.wait()
-            return None, True
 
 
 def _collect(plans: list[CellPlan], modules: dict[str, list[ModuleStatement]], probes: list[Probe],
@@ -439,18 +268,23 @@ def _probe_error(error: records.ErrorInfo | None) -> str:
 
 
 def _fill_timings(timings: records.Timings, first: Attempt, last: Attempt, started: float) -> None:
-    """Sandbox and kernel start from the first attempt; statements and probes from the one that ran last."""
+    """Sandbox and kernel start from the first attempt; statements and probes from the one that ran last.
+
+    A sandbox started ahead (`standby`) started before this grade did: its start is reported, and
+    `warm_start` says that this grade did not wait for it.
+    """
     driver = records.event_time(first.events, "driver_started")
     kernel = records.event_time(first.events, "kernel_ready")
     if driver is not None:
         timings.sandbox_start_s = driver - first.launched
     if kernel is not None and driver is not None:
         timings.kernel_start_s = kernel - driver
-    kernel = records.event_time(last.events, "kernel_ready")
+    timings.warm_start = first.launched < started
+    job = records.event_time(last.events, "job_started")
     statements = records.event_time(last.events, "statements_done")
     probes = records.event_time(last.events, "probes_done")
-    if statements is not None and kernel is not None:
-        timings.statements_s = statements - kernel
+    if statements is not None and job is not None:
+        timings.statements_s = statements - job
     if probes is not None and statements is not None:
         timings.probes_s = probes - statements
     timings.total_s = time.time() - started

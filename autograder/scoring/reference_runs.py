@@ -73,6 +73,11 @@ class ReferenceRuns:
                 self.memory[key] = self._load(pack.id, key) or self._run_and_store(pack, recipe, steps, device, seed, images, key)
         return self.memory[key]
 
+    def is_stored(self, pack: Pack, recipe: dict, steps: int, device: str, seed: int, images: np.ndarray) -> bool:
+        """Whether this run is in memory or complete in the cache (no training needed to get it)."""
+        key = run_key(pack, recipe, steps, device, seed, images)
+        return key in self.memory or self._load(pack.id, key) is not None
+
     @contextlib.contextmanager
     def _only_one_runs(self, pack_id: str, key: str) -> Iterator[None]:
         """Workers of one batch that miss the cache together: the first trains, the others wait and read."""

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import autograder
 from autograder.errors import PackError, UsageError
-from autograder.fixtures.build import pack_fixture_path
+from autograder.paths import pack_fixture_path
 from autograder.fixtures.manifest import MANIFEST, read_manifest
 from autograder.packs import PACK_FILE, PUBLIC_CHECKS_FILE, Pack
 from autograder.paths import PROJECT_ROOT, fixtures_dir

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from autograder.cli import main
-from autograder.fixtures.build import ClassifierRecipe, build_fixtures, pack_fixture_path
+from autograder.fixtures.build import ClassifierRecipe, build_fixtures
+from autograder.paths import pack_fixture_path
 from autograder.fixtures.npz import read_npz, write_npz
 from autograder.fixtures.verify import verify_fixtures
 from autograder.packs import discover_packs, get_pack

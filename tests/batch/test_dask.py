@@ -23,6 +23,7 @@ def _documents(out: Path) -> dict[str, dict]:
         for key in VOLATILE:
             document.pop(key)
         document["extra_data"]["gangrade"]["execution"].pop("peak_memory_mb", None)
+        document["extra_data"]["gangrade"]["execution"].pop("timings")   # and so do the starts (warm or not)
         documents[path.parent.name] = document
     return documents
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from autograder.batch.grade import BatchSettings, grade_paths
-from autograder.execution import runner
+from autograder.execution import launcher
 from autograder.execution.limits import SandboxLimits
 from autograder.execution.sandbox import SandboxSupport, detect_sandbox
 from autograder.grading import GradeOptions
@@ -34,7 +34,7 @@ def record(out: Path) -> dict:
 @needs_sandbox
 def test_items_not_graded_for_want_of_a_sandbox_are_graded_on_the_next_run(starter_class, tmp_path, monkeypatch):
     folder, out = starter_class(1), tmp_path / "out"
-    monkeypatch.setattr(runner, "detect_sandbox", lambda: SandboxSupport(False, "bubblewrap is missing (a test)"))
+    monkeypatch.setattr(launcher, "detect_sandbox", lambda: SandboxSupport(False, "bubblewrap is missing (a test)"))
     printed = grade(folder, out)
     first = record(out)
     assert "not graded" in printed and first["extra_data"]["gangrade"]["incomplete"] is True

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from autograder.execution import runner
+from autograder.execution import launcher
 from autograder.execution.probes_protocol import Probe, read_probe_outputs, validate_probes
 from autograder.execution.runner import run_submission
 from autograder.execution.sandbox import UNPRIVILEGED_UID, SandboxLimits, SandboxSupport, detect_sandbox
@@ -271,7 +271,7 @@ def test_no_sandbox_mode_runs_and_says_so():
 
 
 def test_an_unavailable_sandbox_is_a_result_not_a_crash(monkeypatch):
-    monkeypatch.setattr(runner, "detect_sandbox", lambda: SandboxSupport(False, "bwrap is missing"))
+    monkeypatch.setattr(launcher, "detect_sandbox", lambda: SandboxSupport(False, "bwrap is missing"))
     result = run_submission(notebook("x = 1"), probes=[Probe("p", "pass")])
     assert "bwrap is missing" in result.error and not result.sandboxed
     assert record(result, 1, 1).status == "not_run" and result.probes["p"].error.startswith("not run")
@@ -362,7 +362,7 @@ def test_the_outbox_takes_plain_files_only_and_caps_their_size(tmp_path):
 
 
 def test_without_the_sandbox_a_root_grader_runs_the_kernel_as_an_unprivileged_user(tmp_path):
-    if not runner._can_drop_privileges(sys.executable):
+    if not launcher._can_drop_privileges(sys.executable):
         pytest.skip("needs root, setpriv, and a Python that an unprivileged user can run")
     secret = tmp_path / "root-only" / "answers.txt"
     secret.parent.mkdir(mode=0o700)

@@ -12,7 +12,7 @@ import pytest
 
 from autograder.execution.cgroups import cgroup_version, cpu_shared, make_cgroups
 from autograder.execution.limits import SandboxLimits, describe_enforcement, rlimit_arguments
-from autograder.execution.runner import HIDDEN_PROJECT_PARTS, PACKAGE_DIR
+from autograder.execution.launcher import HIDDEN_PROJECT_PARTS, PACKAGE_DIR
 from autograder.execution.sandbox import (
     SANDBOX_PACKAGE_ROOT,
     UNPRIVILEGED_UID,
