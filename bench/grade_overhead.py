@@ -8,7 +8,8 @@ For one notebook (default: the cs231n_gan solution), measures
   - a bare process: a fresh Python process (so it pays the same imports)
     that execs the same statements, runs the same probes and the same checks;
 and prints them and the ratios to the bare process (targets: cold at most
-1.3x, warm at most 1.15x).
+1.3x, warm at most 1.15x); then times the whole `gangrade check NOTEBOOK`
+command, as a student runs it (target: under 3 s).
 
     python bench/grade_overhead.py [NOTEBOOK] [--repeat N]
 """
@@ -113,6 +114,15 @@ def main() -> None:
     for name, target in (("cold sandbox", 1.3), ("warm sandbox", 1.15)):
         ratio = statistics.median(s["total"] for s in runs[name]) / bare_total
         print(f"{name} / bare process (median totals): {ratio:.2f}x  (target <= {target}x)")
+    checks = [check_command(args.notebook) for _ in range(args.repeat)]
+    print(f"gangrade check {args.notebook.name}: median {statistics.median(checks):.2f} s "
+          f"(runs: {', '.join(f'{s:.2f}' for s in checks)}; target < 3 s)")
+
+
+def check_command(notebook: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "autograder", "check", str(notebook)], cwd=ROOT, capture_output=True)
+    return time.perf_counter() - started
 
 
 if __name__ == "__main__":

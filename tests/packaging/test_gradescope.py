@@ -130,8 +130,11 @@ def test_prepare_trains_the_reference_runs_once_and_caches_them(tmp_path, monkey
     assert main(["prepare", "--assignment", PACK.id, "--device", "cpu", "--train-steps", "2"]) == 0
     cached = sorted((tmp_path / "reference-runs").glob(f"{PACK.id}-*.json"))
     assert len(cached) == 3   # one per reference seed
+    printed = capsys.readouterr().out
+    assert printed.count(f"training the reference for {PACK.id}: seed") == 3   # each run said when it is done
     stamps = [path.stat().st_mtime_ns for path in cached]
     assert main(["prepare", "--assignment", PACK.id, "--device", "cpu", "--train-steps", "2"]) == 0
     assert [path.stat().st_mtime_ns for path in cached] == stamps   # read back, not trained again
+    assert "training the reference" not in capsys.readouterr().out
     assert main(["prepare", "--assignment", PACK.id, "--train-steps", "0"]) == 0
     assert "nothing to prepare" in capsys.readouterr().out
