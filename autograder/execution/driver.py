@@ -171,6 +171,9 @@ def run_job(job_dir: Path) -> int:
     try:
         if launch.get("warm_up"):
             warm_up(session)
+            if not session.alive():   # ended here, it is thrown away (standby.take), never blamed on a submission
+                log.write("kernel_death", during={"kernel_start": True}, reason=session.death_reason(), detail="")
+                return 0
             log.write("warmed_up")
         if sys.stdin.buffer.readline().strip() != b"go":
             return 0   # the grader gave this sandbox up before it had a job
