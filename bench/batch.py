@@ -129,8 +129,8 @@ def first_result(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         folder = _copies([solution], 2, scratch / "class")
-        environment = {**os.environ, "GANGRADE_CACHE": str(scratch / "cache")}
         for prepared in (False, True):
+            environment = {**os.environ, "GANGRADE_CACHE": str(scratch / f"cache-{prepared}")}   # fresh each time
             if prepared:
                 started = time.perf_counter()
                 subprocess.run([sys.executable, "-m", "autograder", "prepare", "--assignment", pack.id, "--device", "cpu"],

@@ -27,17 +27,18 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.checks.plan import grade_item, plan_probes
-from autograder.execution.cells import plan_notebook
-from autograder.execution.launcher import resolve_launch
-from autograder.execution.limits import SandboxLimits
-from autograder.execution.runner import run_submission
-from autograder.execution.standby import KernelStandby
-from autograder.packs import get_pack
-from autograder.public import run_probes_in_process
-from autograder.submission import load_submission
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from autograder.checks.plan import grade_item, plan_probes  # noqa: E402
+from autograder.execution.cells import plan_notebook  # noqa: E402
+from autograder.execution.launcher import resolve_launch  # noqa: E402
+from autograder.execution.limits import SandboxLimits  # noqa: E402
+from autograder.execution.runner import run_submission  # noqa: E402
+from autograder.execution.standby import KernelStandby  # noqa: E402
+from autograder.packs import get_pack  # noqa: E402
+from autograder.public import run_probes_in_process  # noqa: E402
+from autograder.submission import load_submission  # noqa: E402
 
 
 def sandboxed(submission, pack, plan, warm: bool = False) -> dict[str, float]:
