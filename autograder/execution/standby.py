@@ -1,7 +1,8 @@
 """A sandbox started ahead of its submission, so that the next grade finds its kernel ready.
 
 While a worker grades one submission, the sandbox for its next one starts:
-bubblewrap, the driver, the kernel, torch's import and first optimizer step.
+bubblewrap, the driver, the kernel, torch's import, its first optimizer and
+pyplot (the driver's warm-up).
 The next grade then writes its job into that sandbox's folder and says "go".
 
 Isolation is that of a cold start. Each sandbox has its own job folder,
