@@ -183,3 +183,22 @@ def test_a_run_like_the_references_passes_the_progress_check(start, reference_ch
 
     assert brief.judge_progress(context, run(reference_change * (1 + wobble)))[0].passed
     assert not brief.judge_progress(context, run(abs(reference_change) * 3 + 1.0))[0].passed
+
+
+def test_a_pack_may_lower_the_spread_bar_for_one_device(context, digits):
+    """A partly collapsed generator (a fifth of the reference's spread) fails the default bar and passes
+    a pack's lower CPU bar; a constant generator fails both."""
+    train, _, _ = digits
+    real = train[COUNT:2 * COUNT].astype(np.float64)
+    partly_collapsed = real.mean(axis=0) + 0.18 * (real - real.mean(axis=0))
+    constant = np.repeat(real[:1], COUNT, axis=0)
+    spec = brief.BriefTraining(recipe={}, steps={"cpu": 100}, spread_fraction={"cpu": 0.1})
+    assert spec.spread_bar_share("cuda") == brief.SPREAD_FRACTION
+
+    def judged_by(spec, samples):
+        return _failed(brief.digits_quality_group(spec, context).judge(_result(samples)))
+
+    default = brief.BriefTraining(recipe={}, steps={"cpu": 100})
+    assert "not one image" in judged_by(default, partly_collapsed)
+    assert "not one image" not in judged_by(spec, partly_collapsed)
+    assert "not one image" in judged_by(spec, constant)
