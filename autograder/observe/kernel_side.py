@@ -10,7 +10,9 @@ cannot pass for one.
 """
 from __future__ import annotations
 
+import contextlib
 import inspect
+import itertools
 from collections.abc import Callable
 
 import numpy as np
@@ -54,8 +56,7 @@ def call_on_tensors(ns: dict, inputs: dict, outputs: dict, info: dict, name: str
     """
     function = lookup(ns, name)
     for i, keys in enumerate(calls):
-        args = [torch.from_numpy(inputs[key].copy()).requires_grad_(with_grad) for key in keys]
-        result = function(*args, **(kwargs or {}))
+        args, result = call_placed(function, [inputs[key] for key in keys], with_grad, kwargs or {})
         outputs[f"call{i}"] = as_array(result, name)
         if with_grad:
             if not isinstance(result, torch.Tensor) or not result.requires_grad:
@@ -64,6 +65,31 @@ def call_on_tensors(ns: dict, inputs: dict, outputs: dict, info: dict, name: str
             grads = torch.autograd.grad(result.sum(), args, allow_unused=True)
             for j, grad in enumerate(grads):
                 outputs[f"call{i}_grad{j}"] = np.zeros(args[j].shape) if grad is None else as_array(grad, name)
+
+
+def call_placed(function: Callable, arrays: list[np.ndarray], with_grad: bool, kwargs: dict):
+    """function(*tensors) on the CPU; on a GPU machine, again on the GPU when the CPU call fails over devices.
+
+    Course notebooks make their own tensors on the GPU inside a function (`torch.ones(n).type(dtype)`
+    with `dtype = torch.cuda.FloatTensor`). Without a GPU the notebook's dtype is made a CPU type
+    (execution.in_kernel.fix_cuda_dtype); with one, the inputs go where the function's tensors are,
+    so the same code gets the same verdict on either machine. Returns the arguments and the result.
+    """
+    def placed(device: str) -> list[torch.Tensor]:
+        return [torch.from_numpy(array.copy()).to(device).requires_grad_(with_grad) for array in arrays]
+
+    args = placed("cpu")
+    try:
+        return args, function(*args, **kwargs)
+    except RuntimeError as exc:
+        if not (torch.cuda.is_available() and "device" in str(exc)):
+            raise
+        on_cpu = exc
+    args = placed("cuda")
+    try:
+        return args, function(*args, **kwargs)
+    except Exception:
+        raise on_cpu from None
 
 
 def read_constant(ns: dict, inputs: dict, outputs: dict, info: dict, name: str) -> None:
@@ -153,16 +179,41 @@ def parameters_of(model: torch.nn.Module, outputs: dict, info: dict) -> None:
         outputs[f"param{i}"] = as_array(param, "a parameter")
 
 
+def placement(tensors) -> dict:
+    """The device and floating dtype of a network's first tensor, for the probe's inputs to follow.
+
+    A notebook may build its network on the GPU (`.to(device)`, `.type(torch.cuda.FloatTensor)`)
+    or in double precision; either is the same network.
+    """
+    first = next(iter(tensors), None)
+    if first is None or not first.is_floating_point():
+        return {}
+    return {"device": first.device, "dtype": first.dtype}
+
+
+@contextlib.contextmanager
+def full_float32():
+    """TF32 off while the student's network runs: its outputs are compared with float64 to about 1e-4,
+    and TF32 (on by default for cuDNN convolutions) rounds to about 1e-3."""
+    precision = torch.get_float32_matmul_precision()
+    torch.set_float32_matmul_precision("highest")
+    try:
+        with torch.backends.cudnn.flags(enabled=torch.backends.cudnn.enabled, allow_tf32=False):
+            yield
+    finally:
+        torch.set_float32_matmul_precision(precision)
+
+
 def forward(model: torch.nn.Module, inputs: dict, outputs: dict, info: dict, key: str,
             layouts: list[str] | None = None, train: bool = False) -> None:
     """model(inputs[key]) in the first image layout it accepts (or as given when layouts is None)."""
     model.train(train)
-    x = torch.from_numpy(inputs[key].copy())
+    x = torch.from_numpy(inputs[key].copy()).to(**placement(itertools.chain(model.parameters(), model.buffers())))
     tried = []
     for layout in layouts or [None]:
         candidate = x if layout is None else x.reshape(x.shape[0], *IMAGE_LAYOUTS[layout])
         try:
-            with torch.no_grad():
+            with torch.no_grad(), full_float32():
                 result = model(candidate)
         except Exception as exc:
             tried.append(f"{layout or 'as given'}: {type(exc).__name__}: {exc}")

@@ -42,7 +42,7 @@ import torch
 from torch import nn
 
 from autograder.observe import training_spies
-from autograder.observe.kernel_side import IMAGE_LAYOUTS, as_array, build_model, lookup
+from autograder.observe.kernel_side import IMAGE_LAYOUTS, as_array, build_model, full_float32, lookup, placement
 
 MAX_CONTAINER_ITEMS = 64  # longer lists (a loss history, a data set) are not weight containers
 SET_WEIGHTS_SEED = 1234
@@ -172,9 +172,12 @@ def find_network(ns: dict, role: dict, inputs: dict, layouts: list[str] | None =
         raise TypeError(f"`{function}` is a {type(value).__name__}, not a function or module")
     reached: list = []
     options = _probe_input(inputs, role["input"], layouts)
+    candidates = _candidates(ns, value)
+    # its own defaults and closures come first: their device and dtype are the function's
+    where = placement(t for _, _, t in candidates) or {"dtype": torch.float32}
     for number, x in enumerate(options, start=1):
         try:
-            reached = _reached(value, x.float(), _candidates(ns, value))
+            reached = _reached(value, x.to(**where), candidates)
             break
         except Exception:  # the next layout may be the one it takes; with none left, its error is the verdict
             if number == len(options):
@@ -202,14 +205,15 @@ def _forward(found: FoundNetwork, x_options: list[torch.Tensor], layouts: list[s
     was_training = module is not None and module.training
     if module is not None:
         module.eval()
+    x_options = [x.to(**placement(found.parameters)) for x in x_options]
     try:
         if layouts is None:
-            with torch.no_grad():
+            with torch.no_grad(), full_float32():
                 return found.value(x_options[0]), None
         tried = []
         for layout, x in zip(layouts, x_options):
             try:
-                with torch.no_grad():
+                with torch.no_grad(), full_float32():
                     return found.value(x), layout
             except Exception as exc:
                 tried.append(f"{layout}: {type(exc).__name__}: {exc}")

@@ -425,3 +425,41 @@ def test_the_gradient_ledger_tells_cleared_from_uncleared_at_any_gradient_scale(
     observe_training(ns, inputs, {}, info, "train", NETS, "make_optimizers", ARGS)
     stale = {e["optimizer"] for e in info["events"] if e["kind"] == "step" and e["stale_gradients"]}
     assert stale == (set() if cleared else {1})
+
+
+# ------------------------------------------------------------- devices
+
+def _loss_with_labels_on(device_of_labels):
+    def discriminator_loss(logits_real, logits_fake):
+        true_labels = torch.ones(logits_real.shape).to(device_of_labels())  # `.type(dtype)` in the course
+        return F.binary_cross_entropy_with_logits(logits_real, true_labels) + \
+            F.binary_cross_entropy_with_logits(logits_fake, torch.zeros_like(logits_fake))
+    return discriminator_loss
+
+
+def _called(function):
+    logits = np.random.default_rng(0).standard_normal((2, 8, 1)).astype(np.float32)
+    outputs, info = {}, {}
+    kernel_side.call_on_tensors({"loss": function}, {"real": logits[0], "fake": logits[1]}, outputs, info, "loss",
+                                [["real", "fake"]], with_grad=True)
+    return outputs
+
+
+def test_a_loss_that_makes_its_own_cpu_tensors_is_called_on_the_cpu():
+    outputs = _called(_loss_with_labels_on(lambda: "cpu"))
+    assert outputs["call0"].shape == () and outputs["call0_grad0"].shape == (8, 1)
+
+
+def test_an_error_that_is_not_about_devices_is_the_verdict():
+    def broken(logits_real, logits_fake):
+        raise RuntimeError("shapes do not match")
+    with pytest.raises(RuntimeError, match="shapes do not match"):
+        _called(broken)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
+def test_a_loss_that_makes_its_labels_on_the_gpu_gets_the_cpu_verdict():
+    on_gpu = _called(_loss_with_labels_on(lambda: "cuda"))
+    on_cpu = _called(_loss_with_labels_on(lambda: "cpu"))
+    assert np.allclose(on_gpu["call0"], on_cpu["call0"], rtol=1e-5)
+    assert np.allclose(on_gpu["call0_grad0"], on_cpu["call0_grad0"], rtol=1e-4, atol=1e-8)

@@ -112,3 +112,30 @@ def test_a_loop_that_makes_nan_weights_is_not_blamed_for_updates_outside_its_ste
     observe_notebook_training(ns, INPUTS, {}, info, "train", [ROLE], "make_optimizers", [{"network": "G"}, {"optimizer": 0}])
     assert [e["kind"] for e in info["events"]] == ["zero_grad", "step"] * 3
     assert not torch.isnan(w[0]).any()  # and the notebook's weights are back
+
+
+@pytest.mark.parametrize("style", ["module", "function"])
+def test_a_double_precision_network_gets_its_inputs_in_double(style):
+    """A notebook may keep its network in float64 (or on the GPU): the probe's inputs follow its weights."""
+    if style == "module":
+        ns = {"Generator": lambda: nn.Sequential(nn.Linear(3, 2), nn.Tanh()).double()}
+    else:
+        w = [t.double().detach().requires_grad_() for t in _weights((3, 2), (2,))]
+        ns = {"theta_G": w, "G": lambda z: torch.tanh(z @ w[0] + w[1])}
+    outputs, info = {}, {}
+    observe_network(ns, INPUTS, outputs, info, ROLE)
+    assert outputs["out"].dtype == np.float64 and outputs["out"].shape == (5, 2)
+
+
+def test_observe_model_runs_a_double_model_and_leaves_the_matmul_precision_as_it_was():
+    from autograder.observe import kernel_side
+
+    torch.set_float32_matmul_precision("high")
+    try:
+        outputs, info = {}, {}
+        kernel_side.observe_model({"build": lambda: nn.Linear(3, 2).double()}, INPUTS, outputs, info, "build",
+                                  [{}], ["z"])
+        assert outputs["z_out"].dtype == np.float64
+        assert torch.get_float32_matmul_precision() == "high"
+    finally:
+        torch.set_float32_matmul_precision("highest")
