@@ -72,6 +72,10 @@ BRIEF = brief.BriefTraining(
         "batch_size": 64,
     },
     steps={"cpu": 150, "cuda": 2000},
+    # At 150 CPU steps a valid DCGAN of another style can still be partly collapsed (spread 0.0145) or
+    # far from digits (8714) on an unlucky seed, where the bugs this item must fail stay constant
+    # (spread < 0.001) or far further (27900). The bugs in between fail other items (README, "Calibration").
+    bars={"cpu": brief.DigitBars(spread_fraction=0.1, frechet_factor=5.0)},
 )
 
 

@@ -71,7 +71,7 @@ BRIEF = brief.BriefTraining(
     steps={"cpu": 2000, "cuda": 8000},
     # At 2,000 CPU iterations a valid MLP GAN can partly collapse on one seed (spread 0.013, a fifth
     # of the reference's); collapsed and constant generators stay below 0.001. A tenth keeps both apart.
-    spread_fraction={"cpu": 0.1},
+    bars={"cpu": brief.DigitBars(spread_fraction=0.1)},
 )
 
 

@@ -192,8 +192,8 @@ def test_a_pack_may_lower_the_spread_bar_for_one_device(context, digits):
     real = train[COUNT:2 * COUNT].astype(np.float64)
     partly_collapsed = real.mean(axis=0) + 0.18 * (real - real.mean(axis=0))
     constant = np.repeat(real[:1], COUNT, axis=0)
-    spec = brief.BriefTraining(recipe={}, steps={"cpu": 100}, spread_fraction={"cpu": 0.1})
-    assert spec.spread_bar_share("cuda") == brief.SPREAD_FRACTION
+    spec = brief.BriefTraining(recipe={}, steps={"cpu": 100}, bars={"cpu": brief.DigitBars(spread_fraction=0.1)})
+    assert spec.bars_on("cuda") == brief.DigitBars()
 
     def judged_by(spec, samples):
         return _failed(brief.digits_quality_group(spec, context).judge(_result(samples)))
@@ -202,3 +202,24 @@ def test_a_pack_may_lower_the_spread_bar_for_one_device(context, digits):
     assert "not one image" in judged_by(default, partly_collapsed)
     assert "not one image" not in judged_by(spec, partly_collapsed)
     assert "not one image" in judged_by(spec, constant)
+
+
+def test_a_pack_may_loosen_the_distance_bar_for_one_device(context, digits):
+    """A run three times the reference's distance fails the default bar (2.5x) on every device and
+    passes a pack's looser CPU bar (5x) on the CPU only; ten times fails both."""
+    train, _, _ = digits
+    ref = context.reference["scores"]["final"]
+    spec = brief.BriefTraining(recipe={}, steps={"cpu": 100}, bars={"cpu": brief.DigitBars(frechet_factor=5.0)})
+    default = brief.BriefTraining(recipe={}, steps={"cpu": 100})
+
+    def judged(spec, device, times_reference):
+        class Scorer:   # the reference's own figures, at a distance of `times_reference` its own
+            def score(self, samples):
+                return {**ref, "frechet": times_reference * ref["frechet"]}
+        run = brief.BriefContext(100, device, None, context.reference, Scorer())
+        return _failed(brief.digits_quality_group(spec, run).judge(_result(train[:COUNT])))
+
+    assert "close to real digits" in judged(default, "cpu", 3.0)
+    assert judged(spec, "cpu", 3.0) == {}
+    assert "close to real digits" in judged(spec, "cuda", 3.0)
+    assert "close to real digits" in judged(spec, "cpu", 10.0)
