@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     prepare.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     prepare.add_argument("--train-steps", type=int, metavar="N", help="the budget to prepare (default: the pack's)")
 
+    new_pack = commands.add_parser("new-pack", help="pack author: scaffold a pack (docs/writing-a-pack.md)")
+    new_pack.add_argument("id", metavar="ID", help="the new pack's id: lowercase letters, digits, underscores")
+
     report = commands.add_parser("report", help="regenerate a batch's reports from its gradebook")
     report.add_argument("out", type=Path, metavar="OUT_DIR")
     report.add_argument("--format", choices=["csv", "html", "gradescope", "canvas"], action="append",
@@ -114,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_gradescope(args)
         if args.command == "prepare":
             return run_prepare(args)
+        if args.command == "new-pack":
+            return run_new_pack(args)
         raise UsageError(f"`gangrade {args.command}` is not available in this version yet")
     except UsageError as exc:
         print(f"gangrade: error: {exc}", file=sys.stderr)
@@ -144,9 +149,22 @@ def _pack_summary(pack: Pack) -> dict:
     return {
         "id": pack.id,
         "title": pack.title,
+        "source": pack.source,
         "total_points": pack.total_points,
         "items": [{"id": item.id, "points": item.points, "description": item.description} for item in pack.items],
     }
+
+
+def run_new_pack(args: argparse.Namespace) -> int:
+    from autograder.paths import assignments_dir
+    from autograder.scaffold import create_pack
+
+    folder = create_pack(assignments_dir(), args.id)
+    course = f"--packs {shlex.quote(str(folder.parent))} --fixtures DIR"
+    print(f"wrote {folder}: the worked example of docs/writing-a-pack.md under the id {args.id}. Next:")
+    print(f"  gangrade {course} fixtures build --assignment {args.id}")
+    print(f"  gangrade {course} grade {shlex.quote(str(folder / 'samples'))} --assignment {args.id}")
+    return EXIT_OK
 
 
 def run_fixtures(args: argparse.Namespace, argv: list[str]) -> int:
@@ -163,7 +181,10 @@ def run_fixtures(args: argparse.Namespace, argv: list[str]) -> int:
         return EXIT_OK
     problems = verify_fixtures(target, packs, check_classifier=with_classifier, data=args.data)
     if problems:
-        print(f"fixtures drifted: {len(problems)} problem(s); rebuild with `gangrade fixtures build` if the change is intended", file=sys.stderr)
+        print(
+            f"fixtures drifted: {len(problems)} problem(s); rebuild with `gangrade fixtures build` if the change is intended",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     print("fixtures verified: everything matches")
     return EXIT_OK
@@ -175,7 +196,6 @@ def run_grade(args: argparse.Namespace, argv: list[str]) -> int:
     from autograder.execution.limits import SandboxLimits
     from autograder.execution.sandbox import require_sandbox
     from autograder.grading import GradeOptions
-
     from autograder.training_setup import TrainingOptions
 
     if args.workers is not None and args.workers < 1:

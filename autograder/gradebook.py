@@ -19,7 +19,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from autograder.batch.identity import GradeIdentity
@@ -88,7 +88,7 @@ CREATE TABLE IF NOT EXISTS files (
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class OutFolderLock:
@@ -169,7 +169,8 @@ class Gradebook:
     def __init__(self, path: Path, create: bool = True) -> None:
         self.path = Path(path)
         if not create and not self.path.exists():
-            raise GangradeError(f"{self.path.parent}: no gradebook here ({GRADEBOOK_FILE}); run `gangrade grade ... --out {self.path.parent}` first")
+            raise GangradeError(f"{self.path.parent}: no gradebook here ({GRADEBOOK_FILE}); "
+                                f"run `gangrade grade ... --out {self.path.parent}` first")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)

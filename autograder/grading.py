@@ -23,6 +23,7 @@ from autograder.execution.probes_protocol import ProbeResult
 from autograder.execution.records import ExecutionResult
 from autograder.execution.runner import run_submission
 from autograder.execution.standby import KernelStandby
+from autograder.pack_checks import HiddenChecks, Plan, load_checks
 from autograder.packs import Pack, RubricItem
 from autograder.report import figures
 from autograder.report.results import GradeResult, ItemResult, presentation
@@ -43,22 +44,22 @@ class GradeOptions:
     training: TrainingOptions = field(default_factory=TrainingOptions)
 
 
-def make_plan(pack: Pack, rng: np.random.Generator, setup: BriefTrainingSetup | None) -> dict[str, list[CheckGroup]]:
-    """The pack's checks for one grade; `brief(spec)` gives its brief-training groups their context."""
-    checks = pack.checks()
-    if checks is None:
-        return {}
-    return checks.plan(rng, brief=None if setup is None else (lambda spec: setup.context(pack, spec)))
+def make_plan(checks: HiddenChecks, rng: np.random.Generator, setup: BriefTrainingSetup | None) -> Plan:
+    """The pack's checks for one grade, its brief-training groups given their context by `setup`."""
+    brief_context = None if setup is None or checks.brief is None else setup.context(checks.pack, checks.brief)
+    return checks.plan(rng, brief_context)
 
 
 def grade_submission(submission: Submission, pack: Pack, options: GradeOptions,
-                     setup: BriefTrainingSetup | None = None, standby: KernelStandby | None = None) -> GradeResult:
-    """Grade one submission; `setup` is shared by a batch (made here for a single grade), and so is
-    `standby`, a batch worker's sandbox started ahead (see execution.standby)."""
+                     setup: BriefTrainingSetup | None = None, standby: KernelStandby | None = None,
+                     checks: HiddenChecks | None = None) -> GradeResult:
+    """Grade one submission; `setup` is shared by a batch (made here for a single grade), and so are
+    `standby`, a batch worker's sandbox started ahead (see execution.standby), and the pack's `checks`
+    (loaded here for a single grade)."""
     started = time.perf_counter()
     seed = options.seed if options.seed is not None else secrets.randbits(63)
     setup = setup or BriefTrainingSetup(options.training)
-    plan = make_plan(pack, np.random.default_rng(seed), setup)
+    plan = make_plan(checks or load_checks(pack), np.random.default_rng(seed), setup)
     execution = run_submission(
         submission.notebook,
         submission.helper_files,

@@ -1,7 +1,9 @@
 """Assignment packs: each is a folder under assignments/ with a `pack.toml`.
 
-A pack is data: its id, title, the data set it trains on, the reference
-module that implements its student API, and its rubric items with points.
+A pack is data: its id, title, the source assignment it ports, the data set
+it trains on, the reference that implements its student API (a module of an
+installed package, or a `.py` file of the pack's own folder), and its rubric
+items with points (docs/writing-a-pack.md).
 The engine reads packs through this module only, so adding a pack never
 touches the engine.
 """
@@ -46,7 +48,7 @@ class RubricItem:
 class Pack:
     id: str
     title: str
-    seed: str
+    source: str                    # the source assignment this pack ports, e.g. "001" (ASSIGNMENTS.md)
     data: str
     reference_module: str
     items: tuple[RubricItem, ...]
@@ -59,13 +61,26 @@ class Pack:
     def total_points(self) -> int:
         return sum(item.points for item in self.items)
 
+    @property
+    def reference_is_own_file(self) -> bool:
+        """True when `reference` names a .py file of the pack's folder rather than an installed module."""
+        return self.reference_module.endswith(".py")
+
     def reference(self) -> ModuleType:
-        """Import the pack's reference module (only the grader and fixtures tool may)."""
+        """Import the pack's reference (only the grader and fixtures tool may)."""
+        if self.reference_is_own_file:
+            module = self._own_module(self.reference_module)
+            if module is None:
+                raise PackError(self.folder / PACK_FILE, f"reference file {self.reference_module} is not in the pack's folder")
+            return module
         return importlib.import_module(self.reference_module)
 
     def reference_sources(self) -> tuple[Path, list[Path]]:
         """(a root, the source files under it) of the package or module the `reference` setting names,
         found without importing it; no files when it cannot be found."""
+        if self.reference_is_own_file:
+            own = self.folder / self.reference_module
+            return self.folder, [own] if own.exists() else []
         spec = importlib.util.find_spec(self.reference_module.split(".")[0])
         if spec is not None and spec.submodule_search_locations:
             folder = Path(next(iter(spec.submodule_search_locations)))
@@ -74,22 +89,17 @@ class Pack:
             return Path(spec.origin).parent, [Path(spec.origin)]
         return self.folder, []
 
-    def checks(self) -> ModuleType | None:
-        """The pack's hidden checks (`checks.py` beside pack.toml, defining `plan(rng, brief=None)`), if it has them."""
-        module = self._own_module(CHECKS_FILE)
-        if module is not None and not callable(getattr(module, "plan", None)):
-            raise PackError(self.folder / CHECKS_FILE, "defines no plan(rng, brief=None) function")
-        return module
+    def checks_module(self) -> ModuleType | None:
+        """The pack's `checks.py` as a module, if it has one (the engine reads it through
+        autograder.pack_checks.load_checks, which checks its shape)."""
+        return self._own_module(CHECKS_FILE)
 
-    def public_checks(self) -> ModuleType | None:
-        """The checks students may see (`public_checks.py`, defining `public_plan(fixtures)`), if the pack has them.
+    def public_checks_module(self) -> ModuleType | None:
+        """The pack's `public_checks.py` as a module, if it has one (see autograder.pack_checks).
 
         The student kit ships this file and the public fixtures, never checks.py or the reference.
         """
-        module = self._own_module(PUBLIC_CHECKS_FILE)
-        if module is not None and not callable(getattr(module, "public_plan", None)):
-            raise PackError(self.folder / PUBLIC_CHECKS_FILE, "defines no public_plan(fixtures) function")
-        return module
+        return self._own_module(PUBLIC_CHECKS_FILE)
 
     def fixture_recipe(self) -> ModuleType:
         """The recipe of the pack's public fixtures (`fixtures.py`: `FIXTURE_SEED` and `public_fixtures()`)."""
@@ -132,7 +142,9 @@ def load_pack(folder: Path) -> Pack:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise PackError(path, f"not valid TOML: {exc}") from None
 
-    for key in ("id", "title", "seed", "data", "reference", "items"):
+    if "seed" in raw and "source" not in raw:
+        raise PackError(path, "'seed' is now 'source': the number of the source assignment the pack ports")
+    for key in ("id", "title", "source", "data", "reference", "items"):
         if key not in raw:
             raise PackError(path, f"missing key '{key}'")
     if raw["id"] != folder.name:
@@ -148,7 +160,7 @@ def load_pack(folder: Path) -> Pack:
     pack = Pack(
         id=raw["id"],
         title=raw["title"],
-        seed=raw["seed"],
+        source=str(raw["source"]),
         data=raw["data"],
         reference_module=raw["reference"],
         items=items,
@@ -198,4 +210,4 @@ def reference_packages(root: Path | None = None) -> tuple[str, ...]:
         packs = discover_packs(root)
     except PackError:
         return ()
-    return tuple(sorted({pack.reference_module.split(".")[0] for pack in packs}))
+    return tuple(sorted({pack.reference_module.split(".")[0] for pack in packs if not pack.reference_is_own_file}))

@@ -15,17 +15,17 @@ from autograder.checks.plan import CheckGroup, ItemVerdict, grade_item, plan_pro
 from autograder.errors import FixtureError, UsageError
 from autograder.execution.in_kernel import compile_probe, student_lookup
 from autograder.execution.probes_protocol import Probe, ProbeResult
-from autograder.paths import pack_fixture_path
 from autograder.fixtures.npz import read_npz
+from autograder.pack_checks import load_public_checks
 from autograder.packs import Pack, discover_packs, get_pack
-from autograder.paths import fixtures_dir
+from autograder.paths import fixtures_dir, pack_fixture_path
 
 
 def public_plan(pack: Pack, folder: Path | None = None) -> dict[str, list[CheckGroup]]:
-    checks = pack.public_checks()
+    checks = load_public_checks(pack)
     if checks is None:
         raise UsageError(f"{pack.id} has no public checks yet")
-    return checks.public_plan(read_npz(pack_fixture_path(folder or fixtures_dir(), pack.id)))
+    return checks.plan(read_npz(pack_fixture_path(folder or fixtures_dir(), pack.id)))
 
 
 def run_probes_in_process(namespace: dict, probes: list[Probe]) -> dict[str, ProbeResult]:

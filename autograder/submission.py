@@ -22,9 +22,9 @@ import unicodedata
 import warnings
 import zipfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import Iterable
 
 import nbformat
 
@@ -223,7 +223,8 @@ def _load_zip(path: Path) -> Submission:
         notebook_name, notebook_member = notebooks[0]
         label = f"{notebook_name.as_posix()} inside the zip: "
         if notebook_member.file_size > MAX_NOTEBOOK_BYTES:
-            raise SubmissionError(path, label + f"file too large ({_size(notebook_member.file_size)}); the limit is {_size(MAX_NOTEBOOK_BYTES)}")
+            raise SubmissionError(path,
+                                  label + f"file too large ({_size(notebook_member.file_size)}); the limit is {_size(MAX_NOTEBOOK_BYTES)}")
         notebook_bytes = _read_member(path, archive, notebook_name, notebook_member)
         notebook = parse_notebook(notebook_bytes, path, label)
 
@@ -269,7 +270,8 @@ def _read_member(path: Path, archive: zipfile.ZipFile, name: PurePosixPath, memb
             # zipfile stops at the declared size and checks the CRC, so a member cannot expand past it.
             return handle.read(member.file_size + 1)
     except NotImplementedError:
-        raise SubmissionError(path, f"{name.as_posix()} inside the zip uses a compression method gangrade cannot read; zip it again with standard compression") from None
+        raise SubmissionError(path, f"{name.as_posix()} inside the zip uses a compression method gangrade cannot read; "
+                                    "zip it again with standard compression") from None
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
         raise SubmissionError(path, f"{name.as_posix()} inside the zip is corrupt ({exc}); zip the notebook again") from None
 

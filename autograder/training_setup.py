@@ -26,8 +26,9 @@ CLASSIFIER_FILE = Path("classifier") / "mnist_classifier.safetensors"
 
 def brief_spec(pack: Pack) -> BriefTraining | None:
     """The pack's brief training (its checks' BRIEF), or None when it has none."""
-    checks = pack.checks()
-    return getattr(checks, "BRIEF", None) if checks is not None else None
+    from autograder.pack_checks import load_checks
+
+    return load_checks(pack).brief
 
 
 def resolve_device(requested: str) -> str:

@@ -32,6 +32,7 @@ from autograder.batch.grade import grade_paths  # noqa: E402
 from autograder.execution.cells import plan_notebook  # noqa: E402
 from autograder.grading import GradeOptions  # noqa: E402
 from autograder.observe.brief_training import train_briefly  # noqa: E402
+from autograder.pack_checks import load_checks  # noqa: E402
 from autograder.packs import discover_packs  # noqa: E402
 from autograder.scoring.reference_runs import reference_namespace  # noqa: E402
 from autograder.training_setup import BriefTrainingSetup, TrainingOptions  # noqa: E402
@@ -90,7 +91,7 @@ def main() -> None:
     for pack in discover_packs():
         if args.pack and pack.id not in args.pack:
             continue
-        spec = pack.checks().BRIEF
+        spec = load_checks(pack).brief
         steps = setup.steps_for(spec)
         started = time.perf_counter()
         bare = bare_rate(pack, spec, steps, setup.device, setup.images(spec.data))

@@ -36,6 +36,7 @@ from autograder.execution.launcher import resolve_launch  # noqa: E402
 from autograder.execution.limits import SandboxLimits  # noqa: E402
 from autograder.execution.runner import run_submission  # noqa: E402
 from autograder.execution.standby import KernelStandby  # noqa: E402
+from autograder.pack_checks import load_checks  # noqa: E402
 from autograder.packs import get_pack  # noqa: E402
 from autograder.public import run_probes_in_process  # noqa: E402
 from autograder.submission import load_submission  # noqa: E402
@@ -99,7 +100,7 @@ def main() -> None:
     args = parser.parse_args()
     submission = load_submission(args.notebook)
     pack = get_pack(submission.assignment or "cs231n_gan")
-    plan = pack.checks().plan(np.random.default_rng(0))
+    plan = load_checks(pack).plan(np.random.default_rng(0))
     if args.bare_child:
         print(json.dumps(bare(submission, pack, plan)))
         return

@@ -6,7 +6,7 @@ evenly spaced points between them, both ends included.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn

@@ -14,7 +14,7 @@ the whole point of the penalty.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 

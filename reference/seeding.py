@@ -1,9 +1,8 @@
 """Building a network under a fixed torch seed without disturbing the caller's RNG."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import torch
 from torch import nn

@@ -13,14 +13,24 @@ import numpy as np
 import torch
 
 from autograder.checks import brief
+from autograder.checks.brief import BriefContext
 from autograder.checks.loops import loop_outcomes
 from autograder.checks.outcome import Outcome, close, equal, holds
 from autograder.checks.plan import CheckGroup, kernel_call
 from autograder.execution.probes_protocol import Probe
 
 from .public_checks import (
-    BATCH, GAN_HINT, LSGAN_HINT, NOISE_DIM, dc_discriminator_groups, dc_generator_groups,
-    discriminator_groups, generator_groups, get_optimizer_groups, loss_group, sample_noise_groups,
+    BATCH,
+    GAN_HINT,
+    LSGAN_HINT,
+    NOISE_DIM,
+    dc_discriminator_groups,
+    dc_generator_groups,
+    discriminator_groups,
+    generator_groups,
+    get_optimizer_groups,
+    loss_group,
+    sample_noise_groups,
 )
 
 
@@ -55,7 +65,8 @@ def leaky_relu_groups(rng: np.random.Generator) -> list[CheckGroup]:
 
     return [
         CheckGroup(Probe("leaky_relu", kernel_call("call_on_tensors", name="leaky_relu", calls=calls), inputs), judge_default, 2),
-        CheckGroup(Probe("leaky_relu_alpha", kernel_call("call_on_tensors", name="leaky_relu", calls=[["x1"]], kwargs={"alpha": 0.2}), inputs), judge_alpha, 1),
+        CheckGroup(Probe("leaky_relu_alpha", kernel_call("call_on_tensors", name="leaky_relu", calls=[["x1"]],
+                                                         kwargs={"alpha": 0.2}), inputs), judge_alpha, 1),
     ]
 
 
@@ -175,9 +186,11 @@ def judge_gan_loop(result) -> list[Outcome]:
     hint_steps = "per batch: D_solver steps after the discriminator loss, then G_solver after the generator loss"
     return [
         holds("one D step and one G step per batch", steps_ok, f"{LOOP_BATCHES} batches, each with one D_solver.step and one G_solver.step",
-              "; ".join(f"batch {i + 1}: {k.count('D_solver.step')} D, {k.count('G_solver.step')} G steps" for i, k in enumerate(kinds)) or "no batches drawn",
+              "; ".join(f"batch {i + 1}: {k.count('D_solver.step')} D, {k.count('G_solver.step')} G steps" for i,
+                        k in enumerate(kinds)) or "no batches drawn",
               hint_steps),
-        holds("each solver steps on its own loss", not wrong_loss, "D_solver.step after discriminator_loss, G_solver.step after generator_loss",
+        holds("each solver steps on its own loss", not wrong_loss,
+              "D_solver.step after discriminator_loss, G_solver.step after generator_loss",
               f"a step after the other network's loss in batch(es) {sorted(wrong_loss)}", hint_steps),
         holds("D step on detached fakes", not attached, "generated images detached from G in the D step",
               f"D given images attached to G's graph in batch(es) {sorted(attached)}", "use G(z).detach() for the discriminator's step"),
@@ -193,7 +206,8 @@ def inline_minimax_groups(rng):
         expected = np.asarray(ref.INLINE_Q1, dtype=np.float64)
         seen = result.outputs["value"]
         if seen.shape != expected.shape:
-            return [equal("six (x_t, y_t) pairs", expected.shape, seen.shape, "give six pairs, t = 1..6, starting after (x_0, y_0) = (1, 1)")]
+            return [equal("six (x_t, y_t) pairs", expected.shape, seen.shape,
+                          "give six pairs, t = 1..6, starting after (x_0, y_0) = (1, 1)")]
         wrong = [t + 1 for t in range(len(expected)) if not np.allclose(seen[t], expected[t])]
         return [holds("the alternating steps", not wrong, "the pairs of six alternating steps", f"step(s) {wrong} differ",
                       "y moves first by gradient ascent on xy, then x by gradient descent using the new y, step size 1")]
@@ -201,10 +215,10 @@ def inline_minimax_groups(rng):
     return [CheckGroup(Probe("inline_minimax", kernel_call("read_constant", name="INLINE_Q1"), {}), judge)]
 
 
-def plan(rng: np.random.Generator, brief=None) -> dict[str, list[CheckGroup]]:
+def plan(rng: np.random.Generator, brief_context: BriefContext | None = None) -> dict[str, list[CheckGroup]]:
     """Every graded item's checks, on hidden inputs drawn from `rng`.
 
-    brief: the engine's `spec -> BriefContext` for brief training; None leaves it out (not run).
+    brief_context: what brief training of BRIEF needs (the engine's); None leaves it out (not run).
     """
     from reference.models import cs231n as models
     return {
@@ -217,6 +231,6 @@ def plan(rng: np.random.Generator, brief=None) -> dict[str, list[CheckGroup]]:
         "lsgan_loss": lsgan_loss_groups(rng),
         "dc_discriminator": dc_discriminator_groups(rng, models.DCDiscriminator),
         "dc_generator": dc_generator_groups(rng, models.DCGenerator),
-        "training": training_groups(rng, brief(BRIEF) if brief else None),
+        "training": training_groups(rng, brief_context),
         "inline_minimax": inline_minimax_groups(rng),
     }

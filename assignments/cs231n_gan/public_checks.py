@@ -83,7 +83,8 @@ def _model_group(name, probe_name, kwarg_options, inputs, layouts, reference_fac
             outcomes += check_output(seen, len(inputs[key]))
         return outcomes
 
-    return CheckGroup(Probe(probe_name, code, inputs), judge, hint_on_error=f"{name}() must build the network and run on a batch of {BATCH}")
+    return CheckGroup(Probe(probe_name, code, inputs), judge,
+                      hint_on_error=f"{name}() must build the network and run on a batch of {BATCH}")
 
 
 def _logits(seen, n):
@@ -220,7 +221,8 @@ def public_plan(fixtures: dict[str, np.ndarray]) -> dict[str, list[CheckGroup]]:
                            float(fixtures[published]), hint)
 
     return {
-        "leaky_relu": [CheckGroup(Probe("leaky_relu", kernel_call("call_on_tensors", name="leaky_relu", calls=[["x0"]]), lrelu), judge_lrelu)],
+        "leaky_relu": [CheckGroup(Probe("leaky_relu", kernel_call("call_on_tensors", name="leaky_relu",
+                                                                  calls=[["x0"]]), lrelu), judge_lrelu)],
         "sample_noise": sample_noise_groups(rng),
         "discriminator": discriminator_groups(rng, None),
         "generator": generator_groups(rng, None),

@@ -13,6 +13,7 @@ import torch
 
 from autograder import probes
 from autograder.checks import brief
+from autograder.checks.brief import BriefContext
 from autograder.checks.plan import CheckGroup
 
 from .public_checks import Z_DIM, Expected, loss_and_sharing_groups, plan_items
@@ -31,6 +32,7 @@ def _decisive(p_real: np.ndarray, p_fake: np.ndarray, d_acc: float) -> bool:
 def _hidden_loss_case(rng: np.random.Generator) -> tuple[dict[str, np.ndarray], Expected]:
     """Probe networks and inputs drawn until D is decisive on them, and the reference's results."""
     from reference.packs import cs501r_dcgan as ref
+
     from .fixtures import decisive_probe_pair
 
     for _ in range(MAX_DRAWS):
@@ -84,6 +86,6 @@ def brief_training_groups(brief_context) -> list[CheckGroup]:
     return [brief.digits_quality_group(BRIEF, brief_context)]
 
 
-def plan(rng: np.random.Generator, brief=None) -> dict[str, list[CheckGroup]]:
+def plan(rng: np.random.Generator, brief_context: BriefContext | None = None) -> dict[str, list[CheckGroup]]:
     """Every graded item's checks, on hidden inputs drawn from `rng`."""
-    return {**plan_items(rng, *loss_groups(rng)), "final_image": brief_training_groups(brief(BRIEF) if brief else None)}
+    return {**plan_items(rng, *loss_groups(rng)), "final_image": brief_training_groups(brief_context)}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.checks import brief
+from autograder.checks.brief import BriefContext
 from autograder.checks.plan import CheckGroup
 
 from .public_checks import NETWORKS, Z_DIM, plan_items
@@ -44,13 +45,13 @@ def brief_training_groups(brief_context) -> dict[str, list[CheckGroup]]:
             "final_image": [brief.faces_quality_group(BRIEF, brief_context)]}
 
 
-def plan(rng: np.random.Generator, brief=None) -> dict[str, list[CheckGroup]]:
+def plan(rng: np.random.Generator, brief_context: BriefContext | None = None) -> dict[str, list[CheckGroup]]:
     """Every graded item's checks, on probe networks and data drawn from `rng`.
 
-    brief: the engine's `spec -> BriefContext` for brief training; None leaves it out (not run).
+    brief_context: what brief training of BRIEF needs (the engine's); None leaves it out (not run).
     """
     from .fixtures import check_arrays
 
     seeds = rng.integers(0, 2**31, size=2)
     return plan_items(check_arrays(rng, int(seeds[0]), int(seeds[1])), rng,
-                  brief_training_groups(brief(BRIEF) if brief else None))
+                  brief_training_groups(brief_context))

@@ -12,9 +12,10 @@ import torch
 
 from autograder import probes
 from autograder.checks import brief
+from autograder.checks.brief import BriefContext
 from autograder.checks.plan import CheckGroup
 
-from .public_checks import Z_DIM, loss_group, discriminator_groups, generator_groups, separation_groups
+from .public_checks import Z_DIM, discriminator_groups, generator_groups, loss_group, separation_groups
 
 LOSS_BATCH = 16  # the notebook's BATCH_SIZE: labels made as torch.ones(BATCH_SIZE, 1) still line up
 
@@ -77,7 +78,7 @@ def final_image_groups(brief_context) -> list[CheckGroup]:
     return [brief.digits_quality_group(BRIEF, brief_context)]
 
 
-def plan(rng: np.random.Generator, brief=None) -> dict[str, list[CheckGroup]]:
+def plan(rng: np.random.Generator, brief_context: BriefContext | None = None) -> dict[str, list[CheckGroup]]:
     """Every graded item's checks, on hidden inputs drawn from `rng`."""
     from reference.models.dcgan_tutorial import Discriminator
 
@@ -86,6 +87,6 @@ def plan(rng: np.random.Generator, brief=None) -> dict[str, list[CheckGroup]]:
         "generator": generator_groups(rng),
         "loss_functions": loss_groups(rng),
         "variable_separation": separation_groups(rng),
-        "training": training_groups(brief(BRIEF) if brief else None),
-        "final_image": final_image_groups(brief(BRIEF) if brief else None),
+        "training": training_groups(brief_context),
+        "final_image": final_image_groups(brief_context),
     }

@@ -12,11 +12,18 @@ import torch
 
 from autograder import probes
 from autograder.checks import brief
+from autograder.checks.brief import BriefContext
 from autograder.checks.plan import CheckGroup
 
 from .public_checks import (
-    JUDGED_GRADIENTS, ROLES, Z_DIM, network_groups, network_inputs, objectives_groups,
-    variable_separation_groups, weight_init_groups,
+    JUDGED_GRADIENTS,
+    ROLES,
+    Z_DIM,
+    network_groups,
+    network_inputs,
+    objectives_groups,
+    variable_separation_groups,
+    weight_init_groups,
 )
 
 COUNTS = {"G": 354784, "D": 314401}
@@ -85,7 +92,7 @@ def final_image_groups(brief_context) -> list[CheckGroup]:
     return [brief.digits_quality_group(BRIEF, brief_context)]
 
 
-def plan(rng: np.random.Generator, brief=None) -> dict[str, list[CheckGroup]]:
+def plan(rng: np.random.Generator, brief_context: BriefContext | None = None) -> dict[str, list[CheckGroup]]:
     """Every graded item's checks, on hidden inputs drawn from `rng`."""
     from reference.models import mlp_gan as models
 
@@ -96,6 +103,6 @@ def plan(rng: np.random.Generator, brief=None) -> dict[str, list[CheckGroup]]:
         "discriminator": network_groups("D", network_inputs(rng), models.Discriminator, COUNTS["D"]),
         "objectives": objectives_groups(objective_inputs, reference_objectives(objective_inputs)),
         "variable_separation": variable_separation_groups(rng),
-        "training": training_groups(brief(BRIEF) if brief else None),
-        "final_image": final_image_groups(brief(BRIEF) if brief else None),
+        "training": training_groups(brief_context),
+        "final_image": final_image_groups(brief_context),
     }

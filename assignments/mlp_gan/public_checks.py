@@ -16,9 +16,9 @@ Nothing here imports the reference: this file is part of the student kit
 """
 from __future__ import annotations
 
-from collections import Counter
 import itertools
 import math
+from collections import Counter
 
 import numpy as np
 import torch
@@ -70,7 +70,8 @@ def weight_init_groups(shapes: list[tuple[int, int]]) -> list[CheckGroup]:
                           ", ".join(sorted(set(types))), "build the weights with torch, not numpy")]
         for i, shape in enumerate(shapes):
             first, second = result.outputs[f"draw{i}_0"], result.outputs[f"draw{i}_1"]
-            outcomes.append(equal(f"shape of xavier_init({shape})", shape, tuple(first.shape), "return a tensor of exactly the shape given"))
+            outcomes.append(equal(f"shape of xavier_init({shape})", shape, tuple(first.shape),
+                                  "return a tensor of exactly the shape given"))
             if tuple(first.shape) == shape:
                 outcomes += _distribution_outcomes(shape, np.concatenate([first.ravel(), second.ravel()]).astype(np.float64))
             outcomes.append(holds(f"xavier_init({shape}) draws afresh", not np.array_equal(first, second),
@@ -255,7 +256,8 @@ def variable_separation_groups(rng: np.random.Generator) -> list[CheckGroup]:
                        args=[{"network": "D"}, {"network": "G"}, {"optimizer": 0}, {"optimizer": 1}, {"input": "images"}],
                        kwargs={"iterations": {"value": LOOP_ITERATIONS}, "batch_size": {"value": LOOP_BATCH}})
     loop = CheckGroup(Probe("train_loop", code, {**networks, "images": images}, timeout=60.0), judge_loop,
-                      hint_on_error="train(D, G, d_opt, g_opt, images, iterations, batch_size) must run with the optimizers of make_optimizers")
+                      hint_on_error="train(D, G, d_opt, g_opt, images, iterations, batch_size) must run "
+                                    "with the optimizers of make_optimizers")
     return [optimizers, loop]
 
 

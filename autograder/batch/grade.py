@@ -31,7 +31,7 @@ from autograder.discovery import Found, find_submissions, load_candidate
 from autograder.errors import GangradeError, UsageError
 from autograder.gradebook import Gradebook, OutFolderLock
 from autograder.grading import GradeOptions
-from autograder.pack_validation import validate_pack
+from autograder.pack_checks import validate_pack
 from autograder.packs import Pack, discover_packs
 from autograder.report.outputs import restore_submission_outputs, write_batch_reports, write_submission_outputs
 from autograder.report.results import GradeResult, failed_submission_result

@@ -11,8 +11,8 @@ says another will come (`GradeJob.more_coming`).
 """
 from __future__ import annotations
 
-import dataclasses
 import atexit
+import dataclasses
 import functools
 import os
 import threading
@@ -24,6 +24,7 @@ from autograder.discovery import Candidate
 from autograder.errors import GangradeError
 from autograder.execution.standby import KernelStandby
 from autograder.grading import GradeOptions, grade_submission
+from autograder.pack_checks import HiddenChecks, load_checks
 from autograder.packs import Pack, get_pack
 from autograder.report.results import GradeResult, failed_submission_result
 from autograder.training_setup import BriefTrainingSetup, TrainingOptions
@@ -56,7 +57,8 @@ def grade_job(job: GradeJob) -> JobOutcome:
         torch.set_num_threads(options.limits.threads)  # the judging in this process shares the cores too
         standby = worker_standby()
         standby.keep_warm = job.more_coming
-        result = grade_submission(candidate.submission, pack, options, setup_for(options.training), standby)
+        result = grade_submission(candidate.submission, pack, options, setup_for(options.training), standby,
+                                  checks_of(job.pack_id))
         return JobOutcome(result)
     except GangradeError as exc:
         return JobOutcome(failed_submission_result(pack, candidate.id, str(exc), _since(started)))
@@ -69,6 +71,12 @@ def grade_job(job: GradeJob) -> JobOutcome:
 @functools.cache
 def pack_of(pack_id: str) -> Pack:
     return get_pack(pack_id)
+
+
+@functools.cache
+def checks_of(pack_id: str) -> HiddenChecks:
+    """The pack's checks, loaded once per worker process (the batch validated them before its first grade)."""
+    return load_checks(pack_of(pack_id))
 
 
 @functools.lru_cache(maxsize=4)

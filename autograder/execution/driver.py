@@ -47,6 +47,7 @@ from pathlib import Path
 from autograder.execution.kernel_session import KernelSession, Outcome, OutputBudget
 from autograder.execution.probes_protocol import WALL_BACKSTOP_FACTOR, info_filename, outputs_filename
 
+
 def kernel_module(name: str) -> str:
     """An expression for one of gangrade's kernel-side modules that binds no name in the notebook."""
     return f"__import__('autograder.execution.{name}', fromlist=['_'])"

@@ -13,8 +13,8 @@ standard library, site-packages, gangrade itself) import as usual.
 Only the standard library is used here; it runs before the notebook's first statement.
 """
 from __future__ import annotations
-
 import __future__
+
 import importlib.abc
 import importlib.machinery
 import json

@@ -114,7 +114,7 @@ _operators = None   # the library that holds the declared schemas: it must outli
 def declare_missing_operators(package) -> None:
     """Declare torchvision's operator schemas when its compiled extension (`_C`) cannot be loaded."""
     global _operators
-    import torch   # torchvision imports it next anyway
+    import torch  # torchvision imports it next anyway
 
     candidates = [os.path.join(folder, "_C" + suffix) for folder in package.__spec__.submodule_search_locations or []
                   for suffix in importlib.machinery.EXTENSION_SUFFIXES]

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.execution.cells import CellPlan, Statement
-from autograder.execution.module_plan import ModuleStatement
 from autograder.execution.limits import SandboxLimits
+from autograder.execution.module_plan import ModuleStatement
 from autograder.execution.probes_protocol import ProbeResult
 
 MAX_TEXT = 1 << 20   # one string field of a record, after the driver's own caps

@@ -58,7 +58,7 @@ def resolve(spec: dict, inputs: dict, networks: dict[str, nn.Module], dtype: tor
 class ParameterCounter:
     """Counts parameters registered on any module while active (a network built or copied in the call)."""
 
-    def __enter__(self) -> "ParameterCounter":
+    def __enter__(self) -> ParameterCounter:
         self.count = 0
 
         def hook(module, name, param):

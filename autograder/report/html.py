@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import statistics
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import jinja2
 
@@ -96,7 +96,7 @@ def index_html(rows: list[IndexRow], packs: dict[str, Pack], failure_rates: list
         slowest=sorted((row for row in rows if row.link), key=lambda row: -row.execution_time)[:SLOWEST],
         rows=rows,
         with_students=any(row.students for row in rows),
-        written_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        written_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
 
 

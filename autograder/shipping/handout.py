@@ -25,15 +25,15 @@ from pathlib import Path
 
 import autograder
 from autograder.errors import PackError, UsageError
-from autograder.paths import pack_fixture_path
 from autograder.fixtures.manifest import MANIFEST, read_manifest
 from autograder.packs import PACK_FILE, PUBLIC_CHECKS_FILE, Pack
-from autograder.paths import PROJECT_ROOT, fixtures_dir
+from autograder.paths import PROJECT_ROOT, fixtures_dir, pack_fixture_path
 
 STARTER = "starter.ipynb"
 ENGINE = Path(autograder.__file__).resolve().parent
 ENGINE_DATA = ["data/bundled/*", "report/templates/*.html"]
-NOT_SHIPPED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo")
+# pack_template is `gangrade new-pack`'s worked example: a reference and a solution notebook of its own.
+NOT_SHIPPED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", "pack_template")
 
 
 def kit_name(pack: Pack) -> str:

@@ -10,11 +10,10 @@ import pytest
 
 from autograder.cli import main
 from autograder.fixtures.build import ClassifierRecipe, build_fixtures
-from autograder.paths import pack_fixture_path
 from autograder.fixtures.npz import read_npz, write_npz
 from autograder.fixtures.verify import verify_fixtures
 from autograder.packs import discover_packs, get_pack
-from autograder.paths import PROJECT_ROOT
+from autograder.paths import PROJECT_ROOT, pack_fixture_path
 
 TINY_CLASSIFIER = ClassifierRecipe(max_steps=5, min_accuracy=0.0)
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import gzip
 import struct
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pytest

@@ -63,7 +63,7 @@ def _write_pack(folder: Path, text: str) -> Path:
     return folder
 
 
-GOOD_HEADER = 'id = "{id}"\ntitle = "t"\nseed = "000"\ndata = "mnist"\nreference = "reference.packs.mlp_gan"\n'
+GOOD_HEADER = 'id = "{id}"\ntitle = "t"\nsource = "000"\ndata = "mnist"\nreference = "reference.packs.mlp_gan"\n'
 
 
 @pytest.mark.parametrize(
@@ -106,6 +106,6 @@ def test_a_pack_without_a_fixture_recipe_names_the_missing_file(tmp_path):
 def test_a_packs_files_import_one_another_relatively(tmp_path):
     folder = _write_pack(tmp_path / "p", GOOD_HEADER.format(id="p") + '[[items]]\nid="a"\npoints=100\ndescription="d"\n')
     (folder / "fixtures.py").write_text("FIXTURE_SEED = 7\ndef public_fixtures():\n    return {'seed': FIXTURE_SEED}\n")
-    (folder / "checks.py").write_text("def plan(rng, brief=None):\n    from .fixtures import public_fixtures\n"
+    (folder / "checks.py").write_text("def plan(rng, brief_context=None):\n    from .fixtures import public_fixtures\n"
                                       "    return public_fixtures()\n")
-    assert load_pack(folder).checks().plan(None) == {"seed": 7}
+    assert load_pack(folder).checks_module().plan(None) == {"seed": 7}

@@ -86,7 +86,7 @@ def test_an_items_visibility_number_and_tags_come_from_pack_toml(tmp_path):
     folder = tmp_path / "p"
     folder.mkdir()
     (folder / "pack.toml").write_text(
-        'id = "p"\ntitle = "t"\nseed = "s"\ndata = "mnist"\nreference = "reference.packs.mlp_gan"\n'
+        'id = "p"\ntitle = "t"\nsource = "s"\ndata = "mnist"\nreference = "reference.packs.mlp_gan"\n'
         '[[items]]\nid = "a"\npoints = 60\ndescription = "d"\n'
         '[[items]]\nid = "b"\npoints = 40\ndescription = "d"\nvisibility = "after_due_date"\nnumber = "2.1"\n'
         'tags = ["training"]\n')
@@ -100,7 +100,7 @@ def test_an_items_visibility_number_and_tags_come_from_pack_toml(tmp_path):
 def test_results_are_utf8_without_escapes(tmp_path, pack):
     result = graded(pack, {"training": (0, "échantillons illisibles: 数字")})
     raw = write_results(tmp_path, result).read_bytes()
-    assert "échantillons illisibles: 数字".encode("utf-8") in raw
+    assert "échantillons illisibles: 数字".encode() in raw
 
 
 @given(st.lists(st.fractions(min_value=0, max_value=10), min_size=1, max_size=12))

@@ -14,8 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder import submission as submission_module
-from autograder.errors import SubmissionError
 from autograder.discovery import discover_submissions
+from autograder.errors import SubmissionError
 from autograder.submission import load_submission, sanitize_id
 
 HELPER_SOURCE = b"def leaky_relu(x, alpha=0.01):\n    return x.clamp(min=0) + alpha * x.clamp(max=0)\n"

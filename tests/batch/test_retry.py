@@ -10,14 +10,13 @@ import pytest
 from autograder.batch.grade import BatchSettings, grade_paths
 from autograder.execution import launcher
 from autograder.execution.limits import SandboxLimits
-from autograder.execution.sandbox import SandboxSupport, detect_sandbox
+from autograder.execution.sandbox import SandboxSupport
 from autograder.grading import GradeOptions
 from autograder.training_setup import TrainingOptions
 
 from .conftest import PACK
 
 OPTIONS = GradeOptions(limits=SandboxLimits(threads=1), training=TrainingOptions(device="cpu", steps=0))
-needs_sandbox = pytest.mark.skipif(not detect_sandbox().available, reason=detect_sandbox().reason)
 
 
 def grade(folder: Path, out: Path) -> str:
@@ -31,7 +30,7 @@ def record(out: Path) -> dict:
     return json.loads(path.read_text())
 
 
-@needs_sandbox
+@pytest.mark.sandbox
 def test_items_not_graded_for_want_of_a_sandbox_are_graded_on_the_next_run(starter_class, tmp_path, monkeypatch):
     folder, out = starter_class(1), tmp_path / "out"
     monkeypatch.setattr(launcher, "detect_sandbox", lambda: SandboxSupport(False, "bubblewrap is missing (a test)"))

@@ -13,14 +13,11 @@ from autograder.batch import references
 from autograder.batch.grade import BatchSettings, grade_paths
 from autograder.batch.pools import InlinePool
 from autograder.execution.limits import SandboxLimits
-from autograder.execution.sandbox import detect_sandbox
 from autograder.grading import GradeOptions
 from autograder.packs import get_pack
 from autograder.training_setup import BriefTrainingSetup, TrainingOptions, brief_spec
 
 from .conftest import PACK
-
-needs_sandbox = pytest.mark.skipif(not detect_sandbox().available, reason=detect_sandbox().reason)
 
 
 def grade(folder: Path, out: Path, workers: int, steps: int) -> str:
@@ -63,7 +60,7 @@ def test_a_reference_run_that_cannot_be_trained_ahead_is_reported_and_left_to_th
     assert setup.missing_reference_seeds(pack, brief_spec(pack)) == [0, 1, 2]
 
 
-@needs_sandbox
+@pytest.mark.sandbox
 def test_a_batch_grades_on_sandboxes_started_ahead_and_leaves_none_behind(starter_class, tmp_path, monkeypatch):
     # Where job folders are made: this test's own, and open to the sandbox's uid as /tmp is (tmp_path is not).
     scratch = Path(tempfile.mkdtemp(prefix="gangrade-test-"))

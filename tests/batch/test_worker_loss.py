@@ -15,6 +15,7 @@ from autograder.gradebook import Gradebook
 from autograder.grading import GradeOptions
 from autograder.packs import discover_packs
 from autograder.report.results import GradeResult, ItemResult
+from autograder.training_setup import TrainingOptions
 
 from .conftest import PACK
 
@@ -61,7 +62,9 @@ def test_only_the_submission_that_kills_its_worker_loses_its_grade(starter_class
     pool = PoisonedPool(packs)
     found, _ = find_submissions([folder])
     with Gradebook.in_folder(tmp_path / "out") as book:
-        batch = Batch(packs, PACK, tmp_path / "out", GradeOptions(), BatchSettings(), book, pool,
+        # The scripted pool grades nothing: with brief training off, no reference runs are trained on it.
+        options = GradeOptions(training=TrainingOptions(steps=0))
+        batch = Batch(packs, PACK, tmp_path / "out", options, BatchSettings(), book, pool,
                       Progress(len(found), io.StringIO(), live=False))
         batch.run(found)
         grades = {grade.id: grade for grade in book.grades()}

@@ -6,45 +6,31 @@ import pytest
 import torch
 from torch import nn
 
-from autograder.packs import get_pack
 from reference.packs import cs231n_gan as ref
-from autograder.public import grade_in_process
 
-PACK = get_pack("cs231n_gan")
-POINTS = {item.id: item.points for item in PACK.items}
+from .in_process import InProcessPack, losing_items
 
-
-CHECKS = PACK.checks()
-
-
-def reference_namespace() -> dict:
-    return {name: getattr(ref, name) for name in dir(ref) if not name.startswith("_")}
+CASE = InProcessPack("cs231n_gan", ref)
+POINTS = CASE.points
 
 
 def grade(namespace: dict, seed: int = 0) -> dict:
-    return grade_in_process(namespace, CHECKS.plan(np.random.default_rng(seed)), PACK)
+    """A fresh plan per grade: a variant that changes its inputs in place cannot reach the next test."""
+    return CASE.grade(namespace, plan=CASE.fresh_plan(seed))
 
 
 def failing_items(namespace: dict) -> set[str]:
     """Items that lose points, not counting training's brief-training half (not run in-process)."""
-    def loses(verdict) -> bool:
-        return any(not o.passed and o.check != "brief training" for o in verdict.outcomes)
-    return {item for item, verdict in grade(namespace).items() if loses(verdict)}
+    return losing_items(grade(namespace))
 
 
 def test_the_reference_gets_every_point():
     """Every point there is to get in-process: training's brief-training half runs only in a grade."""
-    verdicts = grade(reference_namespace())
+    verdicts = grade(CASE.namespace())
     expected = {item: POINTS[item] for item in verdicts} | {"training": POINTS["training"] / 2}
     assert {item: v.points for item, v in verdicts.items()} == expected, \
         {item: v.message() for item, v in verdicts.items() if not v.passed}
     assert [o.check for o in verdicts["training"].outcomes if not o.passed] == ["brief training"]
-
-
-def _with(**replacements) -> dict:
-    namespace = reference_namespace()
-    namespace.update(replacements)
-    return namespace
 
 
 def _sequential_discriminator(slope=0.01, last=None):
@@ -59,7 +45,9 @@ BUGS = {
     "noise_normal": (dict(sample_noise=lambda batch_size, dim, seed=None: torch.randn(batch_size, dim).clamp(-1, 1)), {"sample_noise"}),
     "discriminator_sigmoid": (dict(discriminator=lambda seed=None: _sequential_discriminator(last=nn.Sigmoid())), {"discriminator"}),
     "discriminator_slope": (dict(discriminator=lambda seed=None: _sequential_discriminator(slope=0.2)), {"discriminator"}),
-    "gan_loss_single_mean": (dict(discriminator_loss=lambda r, f: ref.bce_loss(torch.cat([r, f]), torch.cat([torch.ones_like(r), torch.zeros_like(f)]))), {"gan_loss"}),
+    "gan_loss_single_mean": (dict(discriminator_loss=lambda r, f: ref.bce_loss(torch.cat([r, f]),
+                                                                               torch.cat([torch.ones_like(r),
+                                                                                          torch.zeros_like(f)]))), {"gan_loss"}),
     "generator_loss_saturating": (dict(generator_loss=lambda f: -ref.bce_loss(f, torch.zeros_like(f))), {"gan_loss"}),
     "optimizer_default_betas": (dict(get_optimizer=lambda model: torch.optim.Adam(model.parameters(), lr=1e-3)), {"get_optimizer"}),
     "lsgan_no_half": (dict(ls_generator_loss=lambda s: ((s - 1) ** 2).mean()), {"lsgan_loss"}),
@@ -70,30 +58,34 @@ BUGS = {
 @pytest.mark.parametrize("bug", sorted(BUGS))
 def test_a_one_bug_variant_loses_exactly_its_item(bug):
     replacements, expected = BUGS[bug]
-    assert failing_items(_with(**replacements)) == expected
+    assert failing_items(CASE.namespace(**replacements)) == expected
 
 
 def test_optimizer_over_a_captured_global_model_fails_ownership():
     captured = nn.Linear(2, 2)
-    verdict = grade(_with(get_optimizer=lambda model: torch.optim.Adam(captured.parameters(), lr=1e-3, betas=(0.5, 0.999))))["get_optimizer"]
+
+    def optimizer_of_the_global(model):
+        return torch.optim.Adam(captured.parameters(), lr=1e-3, betas=(0.5, 0.999))
+
+    verdict = grade(CASE.namespace(get_optimizer=optimizer_of_the_global))["get_optimizer"]
     assert not verdict.passed
     assert "steps exactly that model's parameters" in verdict.message()
 
 
 def test_a_missing_function_fails_with_its_name():
-    namespace = reference_namespace()
+    namespace = CASE.namespace()
     del namespace["leaky_relu"]
     verdict = grade(namespace)["leaky_relu"]
     assert verdict.points == 0 and "does not define `leaky_relu`" in verdict.message()
 
 
 def test_hidden_inputs_change_with_the_seed():
-    first, second = CHECKS.plan(np.random.default_rng(1)), CHECKS.plan(np.random.default_rng(2))
+    first, second = CASE.fresh_plan(1), CASE.fresh_plan(2)
     a, b = first["gan_loss"][0].probe.inputs["real"], second["gan_loss"][0].probe.inputs["real"]
     assert not np.array_equal(a, b)
 
 
 def test_hard_coded_published_values_fail_hidden_inputs():
     published = torch.tensor(ref.PUBLISHED_LOSSES["d_loss"])
-    verdict = grade(_with(discriminator_loss=lambda r, f: published + 0 * (r.sum() + f.sum())))["gan_loss"]
+    verdict = grade(CASE.namespace(discriminator_loss=lambda r, f: published + 0 * (r.sum() + f.sum())))["gan_loss"]
     assert not verdict.passed

@@ -19,13 +19,13 @@ from torch import nn
 
 from autograder import probes
 from autograder.packs import get_pack
-from autograder.public import grade_in_process, public_plan
+from autograder.public import public_plan
 from reference.packs import cs501r_dcgan as ref
 
-PACK = get_pack("cs501r_dcgan")
-POINTS = {item.id: item.points for item in PACK.items}
-CHECKS = PACK.checks()
-PLAN = CHECKS.plan(np.random.default_rng(0))
+from .in_process import InProcessPack
+
+CASE = InProcessPack("cs501r_dcgan", ref)
+POINTS = CASE.points
 
 ITEMS_OF = {
     "Discriminator": {"discriminator"}, "Generator": {"generator"},
@@ -34,15 +34,10 @@ ITEMS_OF = {
 }
 
 
-def reference_namespace() -> dict:
-    return {name: getattr(ref, name) for name in dir(ref) if not name.startswith("_")}
-
-
 def grade(replacements: dict, networks: dict | None = None) -> dict:
     """Verdicts of the items whose probes call the replaced names (`networks`: stand-ins not graded here)."""
     items = set().union(*(ITEMS_OF[name] for name in replacements))
-    namespace = {**reference_namespace(), **(networks or {}), **replacements}
-    return grade_in_process(namespace, {item: PLAN[item] for item in items}, PACK)
+    return CASE.grade(CASE.namespace(**(networks or {}), **replacements), items)
 
 
 def failing_items(replacements: dict, networks: dict | None = None) -> set[str]:
@@ -51,16 +46,16 @@ def failing_items(replacements: dict, networks: dict | None = None) -> set[str]:
 
 def test_the_reference_gets_every_point():
     """Every point there is to get in-process: final_image is brief training, which runs only in a grade."""
-    verdicts = grade_in_process(reference_namespace(), PLAN, PACK)
+    verdicts = CASE.grade(CASE.namespace())
     assert {item: v.points for item, v in verdicts.items()} == {**POINTS, "final_image": 0.0}, \
         {item: v.message() for item, v in verdicts.items() if not v.passed}
     assert [o.check for o in verdicts["final_image"].outcomes] == ["brief training"]
 
 
 def test_the_reference_passes_the_public_checks():
-    plan = public_plan(PACK)
+    plan = public_plan(CASE.pack)
     assert "final_image" not in plan
-    verdicts = grade_in_process(reference_namespace(), plan, PACK)
+    verdicts = CASE.grade(CASE.namespace(), plan=plan)
     assert all(v.passed for v in verdicts.values()), {item: v.message() for item, v in verdicts.items()}
 
 
@@ -213,7 +208,7 @@ def test_hard_coded_public_values_fail_the_hidden_inputs():
 
 
 def test_hidden_inputs_change_with_the_seed_and_keep_the_probe_decisive():
-    cases = [CHECKS._hidden_loss_case(np.random.default_rng(seed)) for seed in (1, 2)]
+    cases = [CASE.checks._hidden_loss_case(np.random.default_rng(seed)) for seed in (1, 2)]
     assert not np.array_equal(cases[0][0]["z"], cases[1][0]["z"])
     for _, expected in cases:
         assert abs(expected.d_acc - 0.5) > 0.05 and expected.d_acc != 1.0
@@ -272,7 +267,8 @@ TRAINING_VARIANTS = {
     "d_optim_over_both_networks": (dict(make_optimizers=lambda D, G: (_adam([*D.parameters(), *G.parameters()]), _adam(G.parameters()))),
                                    {"training_subsets"}),
     "lr_2e-3": (dict(make_optimizers=lambda D, G: (_adam(D.parameters(), lr=2e-3), _adam(G.parameters(), lr=2e-3))), {"training_subsets"}),
-    "default_betas": (dict(make_optimizers=lambda D, G: (torch.optim.Adam(D.parameters(), lr=2e-4), torch.optim.Adam(G.parameters(), lr=2e-4))),
+    "default_betas": (dict(make_optimizers=lambda D, G: (torch.optim.Adam(D.parameters(), lr=2e-4),
+                                                         torch.optim.Adam(G.parameters(), lr=2e-4))),
                       {"training_subsets"}),
     "swapped": (dict(make_optimizers=lambda D, G: ref.make_optimizers(D, G)[::-1]), {"training_subsets"}),
     "one_g_step": (dict(train=_one_g_step), {"training_subsets"}),

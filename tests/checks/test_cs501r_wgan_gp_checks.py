@@ -14,33 +14,20 @@ import torch.nn.functional as F
 from torch import nn
 
 from autograder.execution.cells import plan_notebook
-from autograder.packs import get_pack
-from autograder.public import grade_in_process, public_plan
+from autograder.public import public_plan
 from reference.packs import cs501r_wgan_gp as ref
 
-PACK = get_pack("cs501r_wgan_gp")
-POINTS = {item.id: item.points for item in PACK.items}
-CHECKS = PACK.checks()
+from .in_process import InProcessPack, losing_items
+
+CASE = InProcessPack("cs501r_wgan_gp", ref)
+POINTS = CASE.points
 PROBE_ITEMS = ("gradient_penalty", "wgan_losses", "interpolation")  # graded with the grader's probe networks: cheap
 PENDING = "brief training"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """The probes run many small tensor operations: on a shared CPU, a second intra-op thread only adds contention."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def reference_namespace() -> dict:
-    return {name: getattr(ref, name) for name in dir(ref) if not name.startswith("_")}
-
-
 def _with(**replacements) -> dict:
     """The reference's names with some replaced; critic_loss uses the namespace's penalty, as in a notebook."""
-    namespace = reference_namespace() | replacements
+    namespace = CASE.namespace(**replacements)
     if "critic_loss" not in replacements:
         def critic_loss(critic, real, fake, lam=10.0, eps=None):
             penalty = namespace["gradient_penalty"](critic, real, fake, eps)
@@ -50,17 +37,11 @@ def _with(**replacements) -> dict:
 
 
 def grade(namespace: dict, items=None, seed: int = 0, plan=None) -> dict:
-    plan = plan or CHECKS.plan(np.random.default_rng(seed))
-    return grade_in_process(namespace, {item: plan[item] for item in (items or plan)}, PACK)
-
-
-def losing(verdicts: dict) -> set[str]:
-    """Items with a failed check other than brief training (not run in-process)."""
-    return {item for item, v in verdicts.items() if any(not o.passed and o.check != PENDING for o in v.outcomes)}
+    return CASE.grade(namespace, items, plan or CASE.fresh_plan(seed))
 
 
 def test_the_reference_gets_every_point_but_brief_training():
-    verdicts = grade(reference_namespace())
+    verdicts = grade(CASE.namespace())
     expected = POINTS | {"training_loop": round(POINTS["training_loop"] * 2 / 3, 2), "final_image": 0.0}
     assert {item: v.points for item, v in verdicts.items()} == expected, \
         {item: v.message() for item, v in verdicts.items() if v.points != expected[item]}
@@ -70,14 +51,14 @@ def test_the_reference_gets_every_point_but_brief_training():
 
 def test_the_public_checks_pass_on_the_reference_and_have_no_brief_training():
     """With small networks (the public network checks are the hidden ones, run on the reference's above)."""
-    plan = public_plan(PACK)
+    plan = public_plan(CASE.pack)
     assert "final_image" not in plan
-    verdicts = grade_in_process(_with(**TINY), plan, PACK)
+    verdicts = CASE.grade(_with(**TINY), plan=plan)
     assert all(v.passed for v in verdicts.values()), {item: v.message() for item, v in verdicts.items() if not v.passed}
 
 
 def test_hidden_inputs_change_with_the_seed():
-    first, second = CHECKS.plan(np.random.default_rng(1)), CHECKS.plan(np.random.default_rng(2))
+    first, second = CASE.fresh_plan(1), CASE.fresh_plan(2)
     a, b = first["gradient_penalty"][0].probe.inputs, second["gradient_penalty"][0].probe.inputs
     assert not np.array_equal(a["real"], b["real"])
     assert not np.array_equal(a["probe_critic/0.weight"], b["probe_critic/0.weight"])
@@ -128,7 +109,7 @@ PROBE_BUGS = {
 @pytest.mark.parametrize("bug", sorted(PROBE_BUGS))
 def test_a_probe_network_bug_loses_exactly_its_items(bug):
     replacements, expected = PROBE_BUGS[bug]
-    assert losing(grade(_with(**replacements), PROBE_ITEMS)) == expected
+    assert losing_items(grade(_with(**replacements), PROBE_ITEMS)) == expected
 
 
 def test_a_penalty_without_graph_is_named_as_such():
@@ -138,7 +119,7 @@ def test_a_penalty_without_graph_is_named_as_such():
 
 @pytest.mark.parametrize("seed", [3, 4])
 def test_the_eps_statistics_tell_the_samplers_apart_on_other_seeds(seed):
-    plan = CHECKS.plan(np.random.default_rng(seed))
+    plan = CASE.fresh_plan(seed)
     eps_only = {"gradient_penalty": [g for g in plan["gradient_penalty"] if g.probe.name == "penalty_eps"]}
     def passes(draw):
         return grade(_with(gradient_penalty=penalty(eps_draw=draw)), plan=eps_only)["gradient_penalty"].passed
@@ -211,14 +192,14 @@ NETWORK_BUGS = {
 
 
 def test_the_small_networks_pass_the_network_checks():
-    assert not losing(grade(_with(**TINY), ["discriminator", "generator"]))
+    assert not losing_items(grade(_with(**TINY), ["discriminator", "generator"]))
 
 
 def _notebook_definitions(relative: str) -> dict:
     """A sample notebook's statements run here, as the kernel runs them (skipped calls left out)."""
-    notebook = nbformat.read(PACK.folder / "samples" / relative, as_version=4)
+    notebook = nbformat.read(CASE.pack.folder / "samples" / relative, as_version=4)
     namespace: dict = {"__name__": "__main__"}
-    for cell in plan_notebook(notebook, PACK.skip_calls):
+    for cell in plan_notebook(notebook, CASE.pack.skip_calls):
         for statement in cell.statements:
             if statement.skip_reason or statement.syntax_error:
                 continue
@@ -236,13 +217,13 @@ def layernorm_critic():
 
 @pytest.mark.parametrize("seed", range(20, 28))  # 20, 22 and 23 once left its pushed scores inside [-1, 1]
 def test_a_valid_layernorm_critic_passes_under_any_hidden_inputs(layernorm_critic, seed):
-    assert not losing(grade(_with(**TINY | dict(Critic=layernorm_critic)), ["discriminator"], seed=seed))
+    assert not losing_items(grade(_with(**TINY | dict(Critic=layernorm_critic)), ["discriminator"], seed=seed))
 
 
 @pytest.mark.parametrize("bug", sorted(NETWORK_BUGS))
 def test_a_network_bug_fails_its_item(bug):
     replacements, item = NETWORK_BUGS[bug]
-    assert losing(grade(_with(**TINY | replacements), [item])) == {item}
+    assert losing_items(grade(_with(**TINY | replacements), [item])) == {item}
 
 
 # ----------------------------------------------------------- optimizers and train_step
@@ -282,7 +263,7 @@ TRAINING_BUGS = {
 @pytest.mark.parametrize("bug", sorted(TRAINING_BUGS))
 def test_a_training_bug_loses_exactly_its_items(bug):
     replacements, expected = TRAINING_BUGS[bug]
-    assert losing(grade(_with(**TINY | replacements), ["training_subsets", "training_loop"])) == expected
+    assert losing_items(grade(_with(**TINY | replacements), ["training_subsets", "training_loop"])) == expected
 
 
 # ------------------------------------------------------------- accepted variants
@@ -328,11 +309,11 @@ def test_the_contract_variants_get_full_marks():
                       interpolate=row_interpolate,
                       critic_loss=lambda critic, real, fake, lam=10.0, eps=None: ref.critic_loss(critic, real, fake.detach(), lam, eps))
     verdicts = grade(namespace, ["discriminator", "generator", "wgan_losses", "training_subsets", "interpolation"])
-    assert not losing(verdicts), {item: v.message() for item, v in verdicts.items()}
+    assert not losing_items(verdicts), {item: v.message() for item, v in verdicts.items()}
 
 
 def test_a_missing_function_fails_with_its_name():
-    namespace = reference_namespace()
+    namespace = CASE.namespace()
     del namespace["interpolate"]
     verdict = grade(namespace, ["interpolation"])["interpolation"]
     assert verdict.points == 0 and "does not define `interpolate`" in verdict.message()

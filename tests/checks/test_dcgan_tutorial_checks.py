@@ -7,46 +7,27 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from autograder.observe.layers import layer_trace
 from autograder.checks.layers import same_layer_shapes
-from autograder.packs import get_pack
-from autograder.public import grade_in_process, public_plan
+from autograder.observe.layers import layer_trace
+from autograder.public import public_plan
 from reference.models import dcgan_tutorial as models
 from reference.packs import dcgan_tutorial as ref
 
-PACK = get_pack("dcgan_tutorial")
-CHECKS = PACK.checks()
-PUBLIC_CHECKS = PACK.public_checks()
-POINTS = {item.id: item.points for item in PACK.items}
+from .in_process import InProcessPack
+
+CASE = InProcessPack("dcgan_tutorial", ref)
+PUBLIC_CHECKS = CASE.pack.public_checks_module()
+POINTS = CASE.points
 PENDING = {"training", "final_image"}  # brief training: runs only in a grade, not in-process
-PLAN = CHECKS.plan(np.random.default_rng(0))
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """The networks are small: on a shared machine a second thread only contends (and doubles the time)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
-def reference_namespace() -> dict:
-    return {name: getattr(ref, name) for name in dir(ref) if not name.startswith("_")}
-
-
-def _with(**replacements) -> dict:
-    return reference_namespace() | replacements
-
-
-def failing_items(namespace: dict, plan=PLAN) -> set[str]:
+def failing_items(namespace: dict, plan: dict | None = None) -> set[str]:
     """Items that lose points, not counting brief training (not run in-process)."""
-    verdicts = grade_in_process(namespace, plan, PACK)
-    return {item for item, v in verdicts.items() if any(not o.passed and o.check != "brief training" for o in v.outcomes)}
+    return CASE.failing_items(namespace, plan=plan)
 
 
 def messages(namespace: dict, item: str) -> str:
-    return grade_in_process(namespace, {item: PLAN[item]}, PACK)[item].message()
+    return CASE.grade(namespace, [item])[item].message()
 
 
 # ------------------------------------------------------------ the contract's constants
@@ -71,7 +52,7 @@ def test_a_layer_sequence_names_the_first_difference():
 # ------------------------------------------------------------ the reference and other correct styles
 
 def test_the_reference_gets_every_point_there_is():
-    verdicts = grade_in_process(reference_namespace(), PLAN, PACK)
+    verdicts = CASE.grade(CASE.namespace())
     assert {item: v.points for item, v in verdicts.items()} == {
         item: 0 if item in PENDING else points for item, points in POINTS.items()}
     for item in PENDING:
@@ -79,9 +60,9 @@ def test_the_reference_gets_every_point_there_is():
 
 
 def test_the_reference_passes_the_public_checks():
-    plan = public_plan(PACK)
+    plan = public_plan(CASE.pack)
     assert set(plan) == set(POINTS) - PENDING
-    assert failing_items(reference_namespace(), plan) == set()
+    assert failing_items(CASE.namespace(), plan) == set()
 
 
 class TensorFlowLayoutDiscriminator(nn.Module):
@@ -125,11 +106,11 @@ def paper_betas(D, G, lr=2e-4):
 
 
 def test_other_correct_styles_get_every_point():
-    namespace = _with(Discriminator=TensorFlowLayoutDiscriminator, Generator=ChannelsLastSeedGenerator,
+    namespace = CASE.namespace(Discriminator=TensorFlowLayoutDiscriminator, Generator=ChannelsLastSeedGenerator,
                       losses=losses_on_detached_fakes, make_optimizers=paper_betas,
                       train=train_through(losses_on_detached_fakes))
     assert failing_items(namespace) == set()
-    assert failing_items(namespace, public_plan(PACK)) == set()
+    assert failing_items(namespace, public_plan(CASE.pack)) == set()
 
 
 # ------------------------------------------------------------ one-bug variants
@@ -277,49 +258,49 @@ BUGS = {
 @pytest.mark.parametrize("bug", sorted(BUGS))
 def test_a_one_bug_variant_loses_exactly_its_items(bug):
     replacements, expected = BUGS[bug]
-    assert failing_items(_with(**replacements)) == expected
+    assert failing_items(CASE.namespace(**replacements)) == expected
 
 
 def test_the_public_checks_catch_the_structural_bugs():
-    plan = public_plan(PACK)
-    assert failing_items(_with(Discriminator=MaxPoolDiscriminator), plan) == {"discriminator"}
-    assert failing_items(_with(Generator=BatchMixingSeedGenerator), plan) == {"generator"}
-    assert failing_items(_with(losses=losses_targets_swapped), plan) == {"loss_functions"}
+    plan = public_plan(CASE.pack)
+    assert failing_items(CASE.namespace(Discriminator=MaxPoolDiscriminator), plan) == {"discriminator"}
+    assert failing_items(CASE.namespace(Generator=BatchMixingSeedGenerator), plan) == {"generator"}
+    assert failing_items(CASE.namespace(losses=losses_targets_swapped), plan) == {"loss_functions"}
 
 
 # ------------------------------------------------------------ messages a student can act on
 
 def test_failures_say_what_to_change():
     assert "layer 3 to be avg_pool2d -> (8, 14, 14), saw max_pool2d -> (8, 14, 14)" in \
-        messages(_with(Discriminator=MaxPoolDiscriminator), "discriminator")
-    assert "logits not squashed" in messages(_with(Discriminator=SigmoidDiscriminator), "discriminator")
-    assert "each image made from its own noise vector" in messages(_with(Generator=BatchMixingSeedGenerator), "generator")
-    assert "(100, 256, 3, 3)" in messages(_with(Generator=OneByOneSeedGenerator), "generator")
-    detached = messages(_with(losses=losses_detached_generator), "loss_functions")
+        messages(CASE.namespace(Discriminator=MaxPoolDiscriminator), "discriminator")
+    assert "logits not squashed" in messages(CASE.namespace(Discriminator=SigmoidDiscriminator), "discriminator")
+    assert "each image made from its own noise vector" in messages(CASE.namespace(Generator=BatchMixingSeedGenerator), "generator")
+    assert "(100, 256, 3, 3)" in messages(CASE.namespace(Generator=OneByOneSeedGenerator), "generator")
+    detached = messages(CASE.namespace(losses=losses_detached_generator), "loss_functions")
     assert "g_loss reaches the generator" in detached and "do not detach" in detached
-    idle = messages(_with(losses=losses_detached_generator, train=train_through(losses_detached_generator)),
+    idle = messages(CASE.namespace(losses=losses_detached_generator, train=train_through(losses_detached_generator)),
                     "variable_separation")
     assert "G step(s) that left G unchanged" in idle
-    assert "lr=0.001" in messages(_with(make_optimizers=lambda D, G, lr=2e-4: ref.make_optimizers(D, G)), "variable_separation")
-    assert "0 trainer_d steps and 6 trainer_g steps" in messages(_with(train=train_d_step_with_trainer_g), "variable_separation")
-    assert "gradients cleared before each step" in messages(_with(train=train_without_zero_grad), "variable_separation")
+    assert "lr=0.001" in messages(CASE.namespace(make_optimizers=lambda D, G, lr=2e-4: ref.make_optimizers(D, G)), "variable_separation")
+    assert "0 trainer_d steps and 6 trainer_g steps" in messages(CASE.namespace(train=train_d_step_with_trainer_g), "variable_separation")
+    assert "gradients cleared before each step" in messages(CASE.namespace(train=train_without_zero_grad), "variable_separation")
 
 
 def test_a_missing_class_fails_with_its_name():
-    namespace = reference_namespace()
+    namespace = CASE.namespace()
     del namespace["Generator"]
-    verdict = grade_in_process(namespace, {"generator": PLAN["generator"]}, PACK)["generator"]
+    verdict = CASE.grade(namespace, ["generator"])["generator"]
     assert verdict.points == 0 and "does not define `Generator`" in verdict.message()
 
 
 def test_hidden_inputs_and_probe_networks_change_with_the_seed():
-    first, second = CHECKS.plan(np.random.default_rng(1)), CHECKS.plan(np.random.default_rng(2))
+    first, second = CASE.fresh_plan(1), CASE.fresh_plan(2)
     a, b = first["loss_functions"][0].probe.inputs, second["loss_functions"][0].probe.inputs
     assert not np.array_equal(a["z"], b["z"]) and not np.array_equal(a["probe_d/1.weight"], b["probe_d/1.weight"])
 
 
 def test_losses_hard_coded_to_the_public_values_fail_the_hidden_inputs():
-    fixtures = public_plan(PACK)["loss_functions"][0].probe.inputs
+    fixtures = public_plan(CASE.pack)["loss_functions"][0].probe.inputs
     published = ref.losses(*_public_probes(fixtures), torch.from_numpy(fixtures["z"]).double(),
                            torch.from_numpy(fixtures["x"]).double())
     values = [v.item() for v in published]
@@ -328,7 +309,7 @@ def test_losses_hard_coded_to_the_public_values_fail_the_hidden_inputs():
         d_loss, g_loss = ref.losses(D, G, z, x)
         return d_loss * 0 + values[0], g_loss * 0 + values[1]
 
-    assert failing_items(_with(losses=memorised), {"loss_functions": PLAN["loss_functions"]}) == {"loss_functions"}
+    assert failing_items(CASE.namespace(losses=memorised), {"loss_functions": CASE.plan["loss_functions"]}) == {"loss_functions"}
 
 
 def _public_probes(inputs):

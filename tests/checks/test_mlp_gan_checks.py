@@ -8,16 +8,15 @@ import pytest
 import torch
 from torch import nn
 
-from autograder.packs import get_pack
-from autograder.public import grade_in_process, public_plan
+from autograder.public import public_plan
 from reference.models import mlp_gan as models
 from reference.packs import mlp_gan as ref
 
-PACK = get_pack("mlp_gan")
-CHECKS = PACK.checks()
-POINTS = {item.id: item.points for item in PACK.items}
+from .in_process import InProcessPack
+
+CASE = InProcessPack("mlp_gan", ref)
+POINTS = CASE.points
 PENDING = {"training", "final_image"}  # brief training: runs only in a grade, not in-process
-PLAN = CHECKS.plan(np.random.default_rng(0))
 
 # The original notebook's style: functions over dicts of (fan_in, fan_out) weights.
 FUNCTION_STYLE = """
@@ -60,40 +59,19 @@ def train(D, G, d_opt, g_opt, images, iterations, batch_size=128):
 """
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """These networks are small: one thread is faster than several contending for a busy machine's cores."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 def function_namespace(source: str = FUNCTION_STYLE) -> dict:
     namespace: dict = {}
     exec(source, namespace)
     return namespace
 
 
-def reference_namespace() -> dict:
-    return {name: getattr(ref, name) for name in dir(ref) if not name.startswith("_")}
-
-
-def _with(**replacements) -> dict:
-    return reference_namespace() | replacements
-
-
-def grade(namespace: dict, plan=PLAN) -> dict:
-    return grade_in_process(namespace, plan, PACK)
-
-
-def failing_items(namespace: dict) -> set[str]:
-    return {item for item, verdict in grade(namespace).items() if not verdict.passed} - PENDING
+grade = CASE.grade
+failing_items = CASE.failing_items
 
 
 @pytest.mark.parametrize("style", ["module", "function"])
 def test_a_correct_notebook_gets_every_point_there_is(style):
-    namespace = reference_namespace() if style == "module" else function_namespace()
+    namespace = CASE.namespace() if style == "module" else function_namespace()
     verdicts = grade(namespace)
     assert {item: v.points for item, v in verdicts.items()} == {item: 0.0 if item in PENDING else POINTS[item] for item in POINTS}, \
         {item: v.message() for item, v in verdicts.items() if not v.passed}
@@ -148,16 +126,23 @@ BUGS = {
     "generator_tanh": (dict(Generator=lambda: Net(100, 400, 784, last=torch.tanh)), {"generator"}),
     "generator_no_hidden_relu": (dict(Generator=lambda: Net(100, 400, 784, act=lambda h: h)), {"generator"}),
     "generator_hidden_300": (dict(Generator=lambda: Net(100, 300, 784)), {"generator"}),
-    "discriminator_leaky_hidden": (dict(Discriminator=lambda: Net(784, 400, 1, act=lambda h: nn.functional.leaky_relu(h, 0.2))), {"discriminator"}),
+    "discriminator_leaky_hidden": (dict(Discriminator=lambda: Net(784, 400, 1,
+                                                                  act=lambda h: nn.functional.leaky_relu(h, 0.2))), {"discriminator"}),
     "discriminator_logits": (dict(Discriminator=lambda: Net(784, 400, 1, last=lambda s: s)), {"discriminator"}),
-    "objectives_without_fake_term": (dict(objectives=lambda D, G, x, z: (ref.objectives(D, G, x, z)[0], -torch.log(D(x)).mean())), {"objectives"}),
+    "objectives_without_fake_term": (dict(objectives=lambda D, G, x, z: (ref.objectives(D, G, x, z)[0],
+                                                                         -torch.log(D(x)).mean())), {"objectives"}),
     "objectives_swapped": (dict(objectives=lambda D, G, x, z: ref.objectives(D, G, x, z)[::-1]), {"objectives"}),
-    "objectives_minimax_generator": (dict(objectives=lambda D, G, x, z: (torch.log(1 - D(G(z))).mean(), ref.objectives(D, G, x, z)[1])), {"objectives"}),
+    "objectives_minimax_generator": (dict(objectives=lambda D, G, x, z: (torch.log(1 - D(G(z))).mean(),
+                                                                         ref.objectives(D, G, x, z)[1])), {"objectives"}),
     "objectives_ignore_arguments": (dict(objectives=_objectives_with_own_networks()), {"objectives"}),
-    "optimizers_betas_05": (dict(make_optimizers=lambda D, G: (ADAM(D.parameters(), betas=(0.5, 0.999)), ADAM(G.parameters()))), {"variable_separation"}),
-    "optimizers_sgd": (dict(make_optimizers=lambda D, G: (torch.optim.SGD(D.parameters(), lr=1e-3), ADAM(G.parameters()))), {"variable_separation"}),
-    "optimizers_shared": (dict(make_optimizers=lambda D, G: (ADAM([*D.parameters(), *G.parameters()]), ADAM(G.parameters()))), {"variable_separation"}),
-    "optimizers_missing_a_tensor": (dict(make_optimizers=lambda D, G: (ADAM(list(D.parameters())[:-1]), ADAM(G.parameters()))), {"variable_separation"}),
+    "optimizers_betas_05": (dict(make_optimizers=lambda D, G: (ADAM(D.parameters(), betas=(0.5, 0.999)),
+                                                               ADAM(G.parameters()))), {"variable_separation"}),
+    "optimizers_sgd": (dict(make_optimizers=lambda D, G: (torch.optim.SGD(D.parameters(), lr=1e-3),
+                                                          ADAM(G.parameters()))), {"variable_separation"}),
+    "optimizers_shared": (dict(make_optimizers=lambda D, G: (ADAM([*D.parameters(), *G.parameters()]),
+                                                             ADAM(G.parameters()))), {"variable_separation"}),
+    "optimizers_missing_a_tensor": (dict(make_optimizers=lambda D, G: (ADAM(list(D.parameters())[:-1]),
+                                                                       ADAM(G.parameters()))), {"variable_separation"}),
     "train_d_step_first": (dict(train=_train_d_first), {"variable_separation"}),
     "train_makes_its_own_optimizers": (dict(train=_train_with_own_optimizers), {"variable_separation"}),
 }
@@ -166,11 +151,12 @@ BUGS = {
 @pytest.mark.parametrize("bug", sorted(BUGS))
 def test_a_one_bug_variant_loses_exactly_its_item(bug):
     replacements, expected = BUGS[bug]
-    assert failing_items(_with(**replacements)) == expected
+    assert failing_items(CASE.namespace(**replacements)) == expected
 
 
 FUNCTION_BUGS = {
-    "optimizer_over_all_weights": ([("torch.optim.Adam(d_weights.values())", "torch.optim.Adam([*d_weights.values(), *g_weights.values()])", 1)],
+    "optimizer_over_all_weights": ([("torch.optim.Adam(d_weights.values())",
+                                     "torch.optim.Adam([*d_weights.values(), *g_weights.values()])", 1)],
                                    {"variable_separation"}),
     "d_step_with_g_opt": ([("d_objective.backward()\n        d_opt.step()", "d_objective.backward()\n        g_opt.step()", 1)],
                           {"variable_separation"}),
@@ -194,7 +180,7 @@ def test_a_function_style_bug_loses_exactly_its_items(bug):
 # ----------------------------------------------------------------- messages
 
 def test_failures_name_what_was_expected_and_seen():
-    verdicts = grade(_with(xavier_init=lambda shape: torch.randn(shape) / shape[0] ** 0.5,
+    verdicts = grade(CASE.namespace(xavier_init=lambda shape: torch.randn(shape) / shape[0] ** 0.5,
                            Discriminator=lambda: Net(784, 300, 1)))
     init, discriminator = verdicts["weight_init"].message(), verdicts["discriminator"].message()
     assert "standard deviation" in init and "1/shape[0]" in init and "Hint:" in init
@@ -211,7 +197,7 @@ def test_grading_leaves_function_style_weights_as_they_were():
 
 
 def test_hidden_inputs_change_with_the_seed():
-    first, second = CHECKS.plan(np.random.default_rng(1)), CHECKS.plan(np.random.default_rng(2))
+    first, second = CASE.fresh_plan(1), CASE.fresh_plan(2)
     assert first["weight_init"][0].probe.code != second["weight_init"][0].probe.code  # other shapes
     assert not np.array_equal(first["objectives"][0].probe.inputs["x"], second["objectives"][0].probe.inputs["x"])
 
@@ -220,20 +206,20 @@ def test_weight_init_bounds_pass_correct_draws_on_many_seeds():
     """The 6-standard-error bounds: 20 hidden plans, a correct initialiser passes every one."""
     namespace = {"xavier_init": ref.xavier_init}
     for seed in range(20):
-        plan = {"weight_init": CHECKS.weight_init_groups(CHECKS.hidden_init_shapes(np.random.default_rng(seed)))}
-        verdict = grade_in_process(namespace, plan, PACK)["weight_init"]
+        plan = {"weight_init": CASE.checks.weight_init_groups(CASE.checks.hidden_init_shapes(np.random.default_rng(seed)))}
+        verdict = CASE.grade(namespace, plan=plan)["weight_init"]
         assert verdict.passed, verdict.message()
 
 
 @pytest.mark.parametrize("style", ["module", "function"])
 def test_the_public_checks_pass_a_correct_notebook(style):
-    namespace = reference_namespace() if style == "module" else function_namespace()
-    verdicts = grade_in_process(namespace, public_plan(PACK), PACK)
+    namespace = CASE.namespace() if style == "module" else function_namespace()
+    verdicts = CASE.grade(namespace, plan=public_plan(CASE.pack))
     assert all(v.passed for v in verdicts.values()), {item: v.message() for item, v in verdicts.items() if not v.passed}
 
 
 def test_the_public_checks_catch_a_wrong_network_and_objective():
-    namespace = _with(Generator=lambda: Net(100, 300, 784),
+    namespace = CASE.namespace(Generator=lambda: Net(100, 300, 784),
                       objectives=lambda D, G, x, z: ref.objectives(D, G, x, z)[::-1])
-    verdicts = grade_in_process(namespace, public_plan(PACK), PACK)
+    verdicts = CASE.grade(namespace, plan=public_plan(CASE.pack))
     assert {item for item, v in verdicts.items() if not v.passed} == {"generator", "objectives"}

@@ -9,7 +9,8 @@ import copy
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograder.checks.models import same_function
 from reference.models import cs231n

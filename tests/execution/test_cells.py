@@ -114,7 +114,8 @@ def test_a_syntax_error_loses_only_its_own_definition():
 
 
 def test_defined_names():
-    cell = "import numpy as np, os.path\nfrom torch import nn as tnn\nx, (y, *z) = f()\nn: int = 3\nfor i, j in []: pass\nwith open(p) as fh: pass\n"
+    cell = ("import numpy as np, os.path\nfrom torch import nn as tnn\nx, (y, *z) = f()\nn: int = 3\n"
+            "for i, j in []: pass\nwith open(p) as fh: pass\n")
     assert [s.defines for s in plan_cell(cell, 0, SKIP)] == [("np", "os"), ("tnn",), ("x", "y", "z"), ("n",), ("i", "j"), ("fh",)]
 
 

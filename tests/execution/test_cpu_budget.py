@@ -13,10 +13,8 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from autograder.execution.probes_protocol import Probe
 from autograder.execution.runner import run_submission
-from autograder.execution.sandbox import SandboxLimits, detect_sandbox
+from autograder.execution.sandbox import SandboxLimits
 
-SUPPORT = detect_sandbox()
-needs_sandbox = pytest.mark.skipif(not SUPPORT.available, reason=f"no sandbox here: {SUPPORT.reason}")
 LIMITS = SandboxLimits(threads=1, wall_s=120)
 NOTEBOOK = new_notebook(cells=[new_code_cell(
     "import time\n"
@@ -32,7 +30,7 @@ def spin(stop) -> None:
         pass
 
 
-@needs_sandbox
+@pytest.mark.sandbox
 def test_an_endless_loop_runs_out_of_its_cpu_budget_and_fails():
     started = time.monotonic()
     result = run_submission(NOTEBOOK, probes=[Probe("endless", "work(10**6)", timeout=60, cpu_timeout=1.5)],
@@ -42,7 +40,7 @@ def test_an_endless_loop_runs_out_of_its_cpu_budget_and_fails():
     assert time.monotonic() - started < 30   # ended by the CPU budget, not by the 60 s backstop
 
 
-@needs_sandbox
+@pytest.mark.sandbox
 def test_a_probe_starved_of_cpu_is_the_machines_trouble_not_the_students():
     # A wall backstop shorter than the work stands in for a machine too busy to give the work its time.
     result = run_submission(NOTEBOOK, probes=[Probe("starved", "work(20)", timeout=2, cpu_timeout=30)],
@@ -51,7 +49,7 @@ def test_a_probe_starved_of_cpu_is_the_machines_trouble_not_the_students():
     assert probe.graders_trouble and "the grading machine was too busy" in probe.error
 
 
-@needs_sandbox
+@pytest.mark.sandbox
 def test_a_probe_that_blocks_without_computing_is_the_students():
     result = run_submission(NOTEBOOK, probes=[Probe("blocked", "time.sleep(30)", timeout=2, cpu_timeout=5)],
                             limits=LIMITS)
@@ -59,14 +57,14 @@ def test_a_probe_that_blocks_without_computing_is_the_students():
     assert not probe.graders_trouble and "the code blocks" in probe.error
 
 
-@needs_sandbox
+@pytest.mark.sandbox
 def test_every_probe_is_limited_in_work():
     """A probe given only a wall timeout gets that many CPU seconds per thread, and eight times the wall time."""
     result = run_submission(NOTEBOOK, probes=[Probe("endless", "work(10**6)", timeout=1.0)], limits=LIMITS)
     assert result.probes["endless"].error == f"timed out: used its whole budget of {LIMITS.threads:g} CPU seconds"
 
 
-@needs_sandbox
+@pytest.mark.sandbox
 def test_the_same_work_passes_beside_eight_spinning_processes():
     stop = multiprocessing.Event()
     spinners = [multiprocessing.Process(target=spin, args=(stop,), daemon=True) for _ in range(8)]

@@ -6,8 +6,8 @@ import string
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder.execution.cells import plan_cell
 from autograder.execution import environment
+from autograder.execution.cells import plan_cell
 from autograder.execution.environment import did_not_run_on_grader, machine_cause
 from autograder.execution.limits import SandboxLimits
 from autograder.execution.module_plan import plan_module

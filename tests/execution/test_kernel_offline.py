@@ -15,14 +15,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from nbformat.v4 import new_code_cell, new_notebook
 
 from autograder.data.mnist import load_bundled, read_idx
 from autograder.execution import staged_data
 from autograder.execution.probes_protocol import Probe
 from autograder.execution.runner import run_submission
-from autograder.execution.sandbox import SandboxLimits, detect_sandbox
+from autograder.execution.sandbox import SandboxLimits
 
 CHILD = textwrap.dedent('''\
     import json, os, sys
@@ -104,7 +103,7 @@ def test_celeba_is_staged_as_jpegs_of_celebas_size(tmp_path):
 
 # ------------------------------------------------------------------ in the sandbox
 
-@pytest.mark.skipif(not detect_sandbox().available, reason="no sandbox here")
+@pytest.mark.sandbox
 def test_a_data_cell_of_the_course_runs_in_the_sandbox_with_loader_workers():
     """torchvision's MNIST from the staged digits, iterated by a DataLoader with worker processes (/dev/shm)."""
     notebook = new_notebook(cells=[new_code_cell(

@@ -21,7 +21,6 @@ from autograder.execution.runner import run_submission
 from autograder.execution.sandbox import UNPRIVILEGED_UID, SandboxLimits, SandboxSupport, detect_sandbox
 
 SUPPORT = detect_sandbox()
-needs_sandbox = pytest.mark.skipif(not SUPPORT.available, reason=f"no sandbox here: {SUPPORT.reason}")
 SKIP = ["run_a_gan", "show_images", "plt.show"]
 FAST = SandboxLimits(cell_timeout_s=2.0, interrupt_grace_s=3.0, output_per_cell_bytes=2000,
                      output_total_bytes=3000, wall_s=60)
@@ -136,7 +135,7 @@ def test_timings_and_enforcement_are_recorded(main_result):
 
 # ------------------------------------------------------------------ kernel death, wall limit, memory
 
-@needs_sandbox
+@pytest.mark.sandbox
 def test_a_kernel_that_exits_is_reported_and_the_rest_runs_in_a_fresh_kernel():
     result = run_submission(notebook("x = 1", "import os\nos._exit(1)", "y = 2"),
                             probes=[Probe("late", "info['xy'] = [x, y]")], limits=FAST)
@@ -149,7 +148,7 @@ def test_a_kernel_that_exits_is_reported_and_the_rest_runs_in_a_fresh_kernel():
     assert result.probes["late"].info == {"xy": [1, 2]}   # the statements before it were run again
 
 
-@needs_sandbox
+@pytest.mark.sandbox
 def test_restarts_are_bounded_and_then_the_rest_is_not_run():
     exits = [f"import os\nos._exit({n})" for n in range(1, 5)]
     result = run_submission(notebook("x = 1", *exits, "y = 2"), probes=[Probe("late", "info['x'] = x")],
@@ -160,7 +159,7 @@ def test_restarts_are_bounded_and_then_the_rest_is_not_run():
     assert result.probes["late"].error.startswith("not run: the kernel died in cell 5, line 2")
 
 
-@needs_sandbox
+@pytest.mark.sandbox
 def test_a_probe_that_ignores_the_interrupt_stops_the_kernel_and_the_next_probe_runs():
     source = "import signal\ndef deaf():\n    signal.signal(signal.SIGINT, signal.SIG_IGN)\n    while True:\n        pass"
     probes = [Probe("first", "info['n'] = 1"), Probe("deaf", "deaf()", timeout=1.0), Probe("next", "info['n'] = 3")]
@@ -170,7 +169,7 @@ def test_a_probe_that_ignores_the_interrupt_stops_the_kernel_and_the_next_probe_
     assert result.probes["first"].info == {"n": 1} and result.probes["next"].info == {"n": 3}
 
 
-@needs_sandbox
+@pytest.mark.sandbox
 def test_a_statement_that_kills_the_driver_is_left_out_and_named():
     source = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"
     result = run_submission(notebook("x = 1", source, "y = 2"), probes=[Probe("late", "info['xy'] = [x, y]")],
@@ -182,7 +181,7 @@ def test_a_statement_that_kills_the_driver_is_left_out_and_named():
     assert result.probes["late"].info == {"xy": [1, 2]} and result.error is None
 
 
-@needs_sandbox
+@pytest.mark.sandbox
 def test_a_probe_that_kills_the_driver_says_so_and_the_next_probe_runs():
     source = "import os, signal\ndef betray():\n    os.kill(os.getppid(), signal.SIGKILL)"
     probes = [Probe("betray", "betray()"), Probe("next", "info['n'] = 2")]
@@ -208,14 +207,14 @@ for path in targets + [os.path.join(out, "new.json")]:
 """
 
 
-@needs_sandbox
+@pytest.mark.sandbox
 def test_the_kernel_cannot_write_the_event_log_or_the_output_folder():
     result = run_submission(notebook(FORGE), probes=[Probe("reached", "info['paths'] = reached")], limits=FAST)
     assert result.probes["reached"].info == {"paths": []}
     assert "FORGED" not in result.notes and "FORGED" not in result.summary()
 
 
-@needs_sandbox
+@pytest.mark.sandbox
 def test_the_wall_limit_kills_the_whole_sandbox(tmp_path):
     job = tmp_path / "job"
     source = "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\ntime.sleep(120)"
@@ -246,7 +245,7 @@ def test_memory_limit_kills_the_kernel_says_why_and_the_rest_runs():
     assert record(result, 1, 3).status == "kernel_died" and record(result, 2, 1).status == "ok"
 
 
-@needs_sandbox
+@pytest.mark.sandbox
 def test_an_old_cuda_dtype_is_replaced_when_there_is_no_gpu():
     source = "import torch\ndtype = torch.cuda.FloatTensor\nlayer = torch.nn.Linear(2, 2).type(dtype)"
     probe = Probe("dtype", "import torch\ninfo['cuda'] = torch.cuda.is_available()\n"

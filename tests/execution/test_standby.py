@@ -12,11 +12,9 @@ from nbformat.v4 import new_code_cell, new_notebook
 from autograder.execution.limits import SandboxLimits
 from autograder.execution.probes_protocol import Probe
 from autograder.execution.runner import run_submission
-from autograder.execution.sandbox import detect_sandbox
 from autograder.execution.standby import KernelStandby
 
-SUPPORT = detect_sandbox()
-pytestmark = pytest.mark.skipif(not SUPPORT.available, reason=f"no sandbox here: {SUPPORT.reason}")
+pytestmark = pytest.mark.sandbox
 LIMITS = SandboxLimits(wall_s=120, threads=1)
 
 # The first submission leaves every trace a kernel can leave: files in /tmp, its home and /dev/shm,

@@ -12,22 +12,21 @@ import json
 from pathlib import Path
 
 import pytest
-import torch
 from PIL import Image
 
 from autograder.batch.grade import grade_paths
 from autograder.checks.brief import REFERENCE_SEEDS
 from autograder.execution.limits import SandboxLimits
-from autograder.execution.sandbox import detect_sandbox
 from autograder.grading import GradeOptions
 from autograder.packs import discover_packs
 from autograder.training_setup import TrainingOptions
+
+pytestmark = pytest.mark.slow
 
 PACKS = {pack.id: pack for pack in discover_packs()}
 # Steps that keep each run to seconds on two CPU cores (the WGAN-GP networks are 64x64 convnets).
 TEST_STEPS = {"cs231n_gan": 40, "cs501r_dcgan": 6, "cs501r_wgan_gp": 3, "dcgan_tutorial": 40, "mlp_gan": 40}
 
-needs_sandbox = pytest.mark.skipif(not detect_sandbox().available, reason=detect_sandbox().reason)
 
 
 def grade_solution(pack_id: str, out: Path, cache: Path, device: str = "cpu") -> dict:
@@ -39,7 +38,7 @@ def grade_solution(pack_id: str, out: Path, cache: Path, device: str = "cpu") ->
     return json.loads((out / "solution" / "results.json").read_text())
 
 
-@needs_sandbox
+@pytest.mark.sandbox
 @pytest.mark.parametrize("pack_id", sorted(TEST_STEPS))
 def test_the_solution_trains_in_the_sandbox_and_gets_its_pictures(pack_id, tmp_path):
     results = grade_solution(pack_id, tmp_path / "out", tmp_path / "cache")
@@ -54,7 +53,7 @@ def test_the_solution_trains_in_the_sandbox_and_gets_its_pictures(pack_id, tmp_p
     assert list((tmp_path / "cache" / "reference-runs").glob(f"{pack_id}-*.npz"))
 
 
-@needs_sandbox
+@pytest.mark.sandbox
 def test_the_reference_run_is_reused_from_the_cache(tmp_path):
     cache = tmp_path / "cache"
     grade_solution("mlp_gan", tmp_path / "first", cache)
@@ -66,8 +65,8 @@ def test_the_reference_run_is_reused_from_the_cache(tmp_path):
     assert [path.stat().st_mtime_ns for path in stored] == stamps
 
 
-@needs_sandbox
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
+@pytest.mark.sandbox
+@pytest.mark.gpu
 def test_brief_training_runs_on_the_gpu(tmp_path):
     results = grade_solution("cs231n_gan", tmp_path / "out", tmp_path / "cache", device="cuda")
     assert results["extra_data"]["gangrade"]["brief_training"]["device"] == "cuda"

@@ -17,15 +17,16 @@ import pytest
 
 from autograder.batch.grade import BatchSettings, grade_paths
 from autograder.execution.limits import SandboxLimits
-from autograder.execution.sandbox import detect_sandbox
 from autograder.grading import GradeOptions
+from autograder.pack_checks import load_checks
 from autograder.packs import discover_packs, get_pack
 from autograder.training_setup import BriefTrainingSetup, TrainingOptions
 
 from .test_brief_training import TEST_STEPS
 
+pytestmark = pytest.mark.slow
+
 SPINNERS = 8
-needs_sandbox = pytest.mark.skipif(not detect_sandbox().available, reason=detect_sandbox().reason)
 
 
 def spin(stop) -> None:
@@ -44,7 +45,7 @@ def grade_solution_beside_spinners(pack_id: str, out: Path, cache: Path) -> dict
     pack = get_pack(pack_id)
     # The reference's runs (the grader's own work, once per class) are cached before the load starts:
     # what is measured is the student's grade.
-    BriefTrainingSetup(options.training).context(pack, pack.checks().BRIEF)
+    BriefTrainingSetup(options.training).context(pack, load_checks(pack).brief)
     stop = multiprocessing.Event()
     spinners = [multiprocessing.Process(target=spin, args=(stop,), daemon=True) for _ in range(SPINNERS)]
     for process in spinners:
@@ -59,7 +60,7 @@ def grade_solution_beside_spinners(pack_id: str, out: Path, cache: Path) -> dict
     return json.loads((out / "solution" / "results.json").read_text())
 
 
-@needs_sandbox
+@pytest.mark.sandbox
 @pytest.mark.parametrize("pack_id", sorted(pack.id for pack in discover_packs()))
 def test_a_busy_machine_never_costs_a_solution_points(pack_id, tmp_path, cache):
     results = grade_solution_beside_spinners(pack_id, tmp_path / "out", cache)

@@ -70,7 +70,8 @@ def test_no_submissions_is_bad_usage(tmp_path, capsys):
 
 
 def test_unsandboxed_grading_says_so(tmp_path):
-    path = _notebook(tmp_path / "tiny.ipynb", [nbformat.v4.new_code_cell("def leaky_relu(x, alpha=0.01):\n    return x.clamp(min=0) + alpha * x.clamp(max=0)")])
+    path = _notebook(tmp_path / "tiny.ipynb",
+                     [nbformat.v4.new_code_cell("def leaky_relu(x, alpha=0.01):\n    return x.clamp(min=0) + alpha * x.clamp(max=0)")])
     out = tmp_path / "out"
     assert main(["grade", str(path), "--out", str(out), "--no-sandbox", "--timeout", "120"]) == 0
     results = json.loads((out / "tiny" / "results.json").read_text())

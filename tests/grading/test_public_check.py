@@ -10,7 +10,8 @@ from pathlib import Path
 from autograder.packs import get_pack
 from autograder.paths import PROJECT_ROOT
 from autograder.public import check
-from tests.checks.test_cs231n_checks import reference_namespace
+from reference.packs import cs231n_gan
+from tests.checks.in_process import reference_namespace
 
 SAMPLES = get_pack("cs231n_gan").folder / "samples"
 
@@ -49,7 +50,7 @@ def test_check_passes_the_solution_with_exit_0_and_reports_json(tmp_path):
 
 
 def test_check_in_a_notebook_prints_the_verdict(capsys):
-    namespace = reference_namespace()
+    namespace = reference_namespace(cs231n_gan)
     assert check("leaky_relu", namespace, assignment="cs231n_gan")
     namespace["leaky_relu"] = lambda x, alpha=0.01: x
     assert not check("leaky_relu", namespace, assignment="cs231n_gan")

@@ -21,7 +21,6 @@ import pytest
 from autograder.batch.grade import BatchSettings, grade_paths
 from autograder.cli import main
 from autograder.execution.limits import SandboxLimits
-from autograder.execution.sandbox import detect_sandbox
 from autograder.grading import GradeOptions
 from autograder.packs import get_pack
 from autograder.training_setup import TrainingOptions
@@ -29,7 +28,6 @@ from autograder.training_setup import TrainingOptions
 PACK = get_pack("cs231n_gan")
 PLAIN_ZIP = PACK.folder / "samples" / "valid" / "layout_2020_zip.zip"
 OPTIONS = GradeOptions(limits=SandboxLimits(threads=1), training=TrainingOptions(device="cpu", steps=0))
-needs_sandbox = pytest.mark.skipif(not detect_sandbox().available, reason=detect_sandbox().reason)
 
 COURSE_IMPORTS = """\
 import numpy as np
@@ -66,6 +64,8 @@ import torch
 import torchvision.datasets as dset
 import torchvision.transforms as T
 from torch.utils.data import DataLoader, sampler
+
+pytestmark = pytest.mark.slow
 
 NUM_TRAIN = 3000
 mnist_train = dset.MNIST('./cs231n/datasets/MNIST_data', train=True, download=True, transform=T.ToTensor())
@@ -108,7 +108,7 @@ def results(out: Path, name: str) -> dict:
     return json.loads((out / name / "results.json").read_text())
 
 
-@needs_sandbox
+@pytest.mark.sandbox
 def test_colab_lines_cost_nothing(graded):
     out, _ = graded
     plain, colab = results(out, "plain"), results(out, "colab")
@@ -118,7 +118,7 @@ def test_colab_lines_cost_nothing(graded):
     assert all(t["status"] == "passed" for t in colab["tests"] if t["name"] != "training")   # switched off here
 
 
-@needs_sandbox
+@pytest.mark.sandbox
 def test_what_did_not_run_is_listed_apart_from_the_students_errors(graded):
     out, _ = graded
     record = results(out, "colab")["extra_data"]["gangrade"]["execution"]
@@ -136,7 +136,7 @@ def test_what_did_not_run_is_listed_apart_from_the_students_errors(graded):
     assert 'id="not-run"' not in (out / "plain" / "feedback.html").read_text()
 
 
-@needs_sandbox
+@pytest.mark.sandbox
 def test_gangrade_check_shows_the_same_on_a_students_machine(graded, capsys):
     _, colab = graded
     assert main(["check", str(colab), "--assignment", PACK.id]) == 0

@@ -18,11 +18,12 @@ import pytest
 
 from autograder.batch.grade import BatchSettings, grade_paths
 from autograder.execution.limits import SandboxLimits
-from autograder.execution.sandbox import detect_sandbox
 from autograder.grading import GradeOptions
 from autograder.packs import discover_packs
 from autograder.report.results import NOT_GRADED_PREFIX
 from autograder.training_setup import TrainingOptions
+
+pytestmark = pytest.mark.slow
 
 PACKS = {pack.id: pack for pack in discover_packs()}
 EXPECTED = {pack_id: tomllib.loads((pack.folder / "samples" / "expected.toml").read_text())
@@ -33,7 +34,6 @@ OPTIONS = GradeOptions(limits=SandboxLimits(threads=1), training=TrainingOptions
 BRIEF_PREFIX = "brief training:"
 NOT_GRADED = ": not graded: "
 
-needs_sandbox = pytest.mark.skipif(not detect_sandbox().available, reason=detect_sandbox().reason)
 CASES = [(pack_id, rel) for pack_id in sorted(EXPECTED) for rel in sorted(EXPECTED[pack_id])]
 
 
@@ -76,7 +76,7 @@ def test_each_corpus_is_what_the_contract_asks_for(pack_id):
     assert all((PACKS[pack_id].folder / "samples" / rel).is_file() for rel in expected)
 
 
-@needs_sandbox
+@pytest.mark.sandbox
 @pytest.mark.parametrize("pack_id, rel", CASES)
 def test_sample_gets_exactly_its_expected_items(graded, pack_id, rel):
     results = _results(graded, pack_id, rel)
@@ -92,7 +92,7 @@ def test_sample_gets_exactly_its_expected_items(graded, pack_id, rel):
     assert results["score"] == pytest.approx(sum(t["score"] for t in results["tests"]))
 
 
-@needs_sandbox
+@pytest.mark.sandbox
 @pytest.mark.parametrize("pack_id", sorted(EXPECTED))
 def test_brief_training_switched_off_leaves_its_items_not_graded_never_failed(graded, pack_id):
     valid = ["solution.ipynb"] + [rel for rel in EXPECTED[pack_id] if rel.startswith("valid/")]

@@ -28,7 +28,7 @@ from autograder.training_setup import TrainingOptions
 
 from .cases import CASES, NON_BRIEF
 
-pytestmark = pytest.mark.skipif(not detect_sandbox().available, reason=detect_sandbox().reason)
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
 PACK = get_pack("mlp_gan")
 LIMITS = SandboxLimits(memory_mb=1024, scratch_mb=256, cell_timeout_s=5.0, wall_s=150.0, threads=1,

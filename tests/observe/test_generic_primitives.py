@@ -12,17 +12,16 @@ from hypothesis import strategies as st
 from torch import nn
 
 from autograder import probes
-from autograder.checks.models import fresh_network
-from autograder.observe import kernel_side
 from autograder.checks.layers import ops_after_weight_layers, same_layer_shapes, weight_layers
 from autograder.checks.loops import cleared_gradients_outcome, loop_outcomes, separation_outcomes, steps_per_round
+from autograder.checks.models import fresh_network
 from autograder.checks.optimizers import optimizer_outcomes
+from autograder.observe import kernel_side
 from autograder.observe.layers import layer_trace, observe_layers
 from autograder.observe.probe_calls import call_with_probes
-from autograder.observe.training_spies import observe_training, optimizers_of_networks
 from autograder.observe.trainability import push_output
+from autograder.observe.training_spies import observe_training, optimizers_of_networks
 from autograder.observe.variants import run_each
-
 
 # ------------------------------------------------------------------- layers
 
@@ -457,7 +456,7 @@ def test_an_error_that_is_not_about_devices_is_the_verdict():
         _called(broken)
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
+@pytest.mark.gpu
 def test_a_loss_that_makes_its_labels_on_the_gpu_gets_the_cpu_verdict():
     on_gpu = _called(_loss_with_labels_on(lambda: "cuda"))
     on_cpu = _called(_loss_with_labels_on(lambda: "cpu"))

@@ -1,7 +1,6 @@
 """Finding a notebook's networks in either style (autograder.observe.networks)."""
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 import torch

@@ -70,7 +70,7 @@ def test_no_file_of_the_kit_is_or_contains_an_answer(kit):
     assert len(sources) > 50
     leaked = [(path.name, source.splitlines()[0]) for source in sources for path, text in texts.items() if source in text]
     assert not leaked
-    assert inspect.getsource(PACK.checks().plan) not in "".join(texts.values())
+    assert inspect.getsource(PACK.checks_module().plan) not in "".join(texts.values())
 
 
 def test_the_check_of_a_kit_from_its_own_environment(student_python, tmp_path):

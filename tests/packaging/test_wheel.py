@@ -49,6 +49,7 @@ def test_the_wheel_holds_the_engine_the_reference_and_the_bundled_course(install
         assert f"gangrade_course/grading_fixtures/{pack}/public.npz" in names
     assert "gangrade_course/grading_fixtures/manifest.json" in names
     assert "autograder/report/templates/feedback.html" in names
+    assert "autograder/pack_template/samples/expected.toml" in names
     assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
     engine_packages = {path.parent.relative_to(PROJECT_ROOT).as_posix()
                        for top in ("autograder", "reference") for path in (PROJECT_ROOT / top).rglob("__init__.py")}
@@ -104,3 +105,15 @@ def test_a_course_folder_of_packs_replaces_the_bundled_ones(installed, tmp_path)
 
     missing = gangrade(python, "--packs", str(tmp_path / "nowhere"), "list", cwd=tmp_path)
     assert missing.returncode == 1 and "nowhere" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_the_installed_new_pack_writes_the_template_into_a_course_folder_only(installed, tmp_path):
+    _, python = installed
+    (tmp_path / "course").mkdir()
+    made = gangrade(python, "--packs", str(tmp_path / "course"), "new-pack", "toy_gan", cwd=tmp_path)
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert (tmp_path / "course" / "toy_gan" / "checks.py").is_file()
+    assert 'id = "toy_gan"' in (tmp_path / "course" / "toy_gan" / "pack.toml").read_text()
+
+    bundled = gangrade(python, "new-pack", "toy_gan", cwd=tmp_path)
+    assert bundled.returncode == 2 and "--packs DIR" in bundled.stderr and "Traceback" not in bundled.stderr

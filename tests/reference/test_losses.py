@@ -40,13 +40,13 @@ def leaf(array: np.ndarray) -> torch.Tensor:
     return torch.tensor(array, dtype=torch.float64, requires_grad=True)
 
 
-# NumPy references: BCE in log-sum-exp form, -log sigmoid(l) = log(1 + e^-l).
+# NumPy references: BCE in log-sum-exp form, -log sigmoid(x) = log(1 + e^-x).
 def np_softplus(x: np.ndarray) -> np.ndarray:
     return np.logaddexp(0.0, x)
 
 
-def np_bce(l: np.ndarray, t: np.ndarray) -> float:
-    return float(np.mean(t * np_softplus(-l) + (1 - t) * np_softplus(l)))
+def np_bce(x: np.ndarray, t: np.ndarray) -> float:
+    return float(np.mean(t * np_softplus(-x) + (1 - t) * np_softplus(x)))
 
 
 def np_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -60,23 +60,23 @@ def assert_grad_close(actual: torch.Tensor, expected: np.ndarray) -> None:
 
 # ------------------------------------------------------------------ logits form
 
-@given(l=logits, data=st.data())
-def test_bce_matches_log_sum_exp_formula_and_its_gradient(l, data):
-    t = data.draw(arrays(np.float64, l.shape, elements=st.one_of(binary_targets, st.floats(0, 1))))
-    logits_t = leaf(l)
+@given(x=logits, data=st.data())
+def test_bce_matches_log_sum_exp_formula_and_its_gradient(x, data):
+    t = data.draw(arrays(np.float64, x.shape, elements=st.one_of(binary_targets, st.floats(0, 1))))
+    logits_t = leaf(x)
     loss = bce_with_logits(logits_t, torch.tensor(t))
     loss.backward()
     assert torch.isfinite(loss) and torch.isfinite(logits_t.grad).all()
-    np.testing.assert_allclose(loss.item(), np_bce(l, t), rtol=RTOL, atol=0)
-    assert_grad_close(logits_t.grad, (np_sigmoid(l) - t) / l.size)
+    np.testing.assert_allclose(loss.item(), np_bce(x, t), rtol=RTOL, atol=0)
+    assert_grad_close(logits_t.grad, (np_sigmoid(x) - t) / x.size)
 
 
-@given(l=column(st.floats(-10, 10)), data=st.data())
-def test_bce_matches_textbook_cross_entropy_for_moderate_logits(l, data):
-    t = data.draw(arrays(np.float64, l.shape, elements=st.floats(0, 1)))
-    p = 1 / (1 + np.exp(-l))
+@given(x=column(st.floats(-10, 10)), data=st.data())
+def test_bce_matches_textbook_cross_entropy_for_moderate_logits(x, data):
+    t = data.draw(arrays(np.float64, x.shape, elements=st.floats(0, 1)))
+    p = 1 / (1 + np.exp(-x))
     textbook = -np.mean(t * np.log(p) + (1 - t) * np.log(1 - p))
-    np.testing.assert_allclose(bce_with_logits(torch.tensor(l), torch.tensor(t)).item(), textbook, rtol=1e-9)
+    np.testing.assert_allclose(bce_with_logits(torch.tensor(x), torch.tensor(t)).item(), textbook, rtol=1e-9)
 
 
 def test_bce_keeps_tiny_losses_of_confident_correct_logits():
@@ -88,10 +88,10 @@ def test_bce_keeps_tiny_losses_of_confident_correct_logits():
 
 
 def test_bce_gradient_at_zero_logit_is_half_minus_target():
-    l = torch.zeros(4, dtype=torch.float64, requires_grad=True)
+    x = torch.zeros(4, dtype=torch.float64, requires_grad=True)
     t = torch.tensor([0.0, 1.0, 0.0, 1.0], dtype=torch.float64)
-    bce_with_logits(l, t).backward()
-    assert torch.allclose(l.grad, (0.5 - t) / 4, rtol=0, atol=1e-16)
+    bce_with_logits(x, t).backward()
+    assert torch.allclose(x.grad, (0.5 - t) / 4, rtol=0, atol=1e-16)
 
 
 @given(real=logits, fake=logits)

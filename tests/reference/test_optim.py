@@ -92,7 +92,8 @@ def test_tied_parameter_counts_once():
         (OwnershipReport(missing=["fc.weight"]), ["1 parameter ", "fc.weight"]),
         (OwnershipReport(foreign=3), ["3 tensors", "not own"]),
         (OwnershipReport(duplicates=1), ["1 duplicate entry"]),
-        (OwnershipReport(missing=["a", "b"], foreign=2, duplicates=2), ["2 parameters", "a, b", "2 tensors", ", and ", "2 duplicate entries"]),
+        (OwnershipReport(missing=["a", "b"], foreign=2, duplicates=2), ["2 parameters", "a, b", "2 tensors", ", and ",
+                                                                        "2 duplicate entries"]),
     ],
 )
 def test_describe_is_one_sentence_naming_the_problem(report, words):

@@ -7,8 +7,9 @@ those whose brief-training outcome depends on the grader's budget or device
 """
 from __future__ import annotations
 
-from samplekit.edits import InsertAfter, Replace, Sample, SetSource
-from notebook_cells import code
+from tools.samplekit.edits import InsertAfter, Replace, Sample, SetSource
+
+from .notebook_cells import code
 
 GPU_DC_NOTE = ("The vanilla GAN that `training` runs on a CPU does not use the DC networks; "
                "on a GPU the grader may also train the DC pair, and then this bug can fail `training` too.")

@@ -1,14 +1,14 @@
 """The cells of the cs231n_gan notebook: the solution's text, and the starter's where it differs.
 
 A PyTorch port of the CS231n GAN notebook (seed 001): vanilla GAN, LSGAN and
-DCGAN on MNIST, with the inline questions. `assignments/make_samples.py` builds the
+DCGAN on MNIST, with the inline questions. `python -m tools.make_samples` builds the
 starter, the solution and every sample submission from these cells; each
 cell has a key so that a sample can name the cells it edits.
 """
 from __future__ import annotations
 
-from samplekit import cells
-from samplekit.cells import Cell, code, md  # noqa: F401  (Cell: the samples' type)
+from tools.samplekit import cells
+from tools.samplekit.cells import Cell, code, md  # noqa: F401  (Cell: the samples' type)
 
 
 def check_cell(item: str) -> Cell:

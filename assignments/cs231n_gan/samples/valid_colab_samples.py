@@ -9,9 +9,10 @@ asks of a grader is in its note. Helper modules are in colab_modules.py.
 """
 from __future__ import annotations
 
-from colab_modules import GAN_PYTORCH_NESTED, GAN_PYTORCH_SIDE_BY_SIDE
-from notebook_cells import code
-from samplekit.edits import Drop, InsertAfter, Replace, Sample, SetSource
+from tools.samplekit.edits import Drop, InsertAfter, Replace, Sample, SetSource
+
+from .colab_modules import GAN_PYTORCH_NESTED, GAN_PYTORCH_SIDE_BY_SIDE
+from .notebook_cells import code
 
 # ------------------------------------------------------------------ cells that several samples share
 

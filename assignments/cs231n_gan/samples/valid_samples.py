@@ -5,10 +5,11 @@ accepts" (ASSIGNMENTS.md, cs231n_gan); a fair grader gives each full marks.
 """
 from __future__ import annotations
 
-from samplekit.edits import Drop, InsertAfter, Replace, SetSource, Sample
-from notebook_cells import code
-from valid_colab_samples import COLAB_SAMPLES
-from valid_zip_module import GAN_PYTORCH
+from tools.samplekit.edits import Drop, InsertAfter, Replace, Sample, SetSource
+
+from .notebook_cells import code
+from .valid_colab_samples import COLAB_SAMPLES
+from .valid_zip_module import GAN_PYTORCH
 
 # ------------------------------------------------------------------ 1. the 2018/2019 signatures
 

@@ -7,7 +7,7 @@ note saying why).
 """
 from __future__ import annotations
 
-from samplekit.edits import Replace, Sample
+from tools.samplekit.edits import Replace, Sample
 
 UNMEASURED = ("The bug changes what is trained; whether brief training still makes legible digits "
               "has not been measured.")

@@ -3,14 +3,14 @@
 A PyTorch port of BYU CS501R (fall 2016) lab 7 (seed 000): a DCGAN on MNIST
 whose discriminator outputs probabilities, one discriminator shared by the
 real and the generated images, an optimizer per network, and the lab's loop
-of one discriminator step and three generator steps. `assignments/make_samples.py`
+of one discriminator step and three generator steps. `python -m tools.make_samples`
 builds the starter, the solution and every sample submission from these
 cells; each cell has a key so that a sample can name the cells it edits.
 """
 from __future__ import annotations
 
-from samplekit import cells
-from samplekit.cells import Cell, code, md  # noqa: F401  (Cell: the samples' type)
+from tools.samplekit import cells
+from tools.samplekit.cells import Cell, code, md  # noqa: F401  (Cell: the samples' type)
 
 
 def check_cell(item: str) -> Cell:

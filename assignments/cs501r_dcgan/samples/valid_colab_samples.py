@@ -8,8 +8,9 @@ torchvision and matplotlib first. What each asks of a grader is in its note.
 """
 from __future__ import annotations
 
-from notebook_cells import code
-from samplekit.edits import InsertAfter, Replace, Sample, SetSource
+from tools.samplekit.edits import InsertAfter, Replace, Sample, SetSource
+
+from .notebook_cells import code
 
 # ------------------------------------------------------------------ 1. Colab: torchvision MNIST, device, make_grid
 

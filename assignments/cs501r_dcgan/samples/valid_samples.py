@@ -8,8 +8,9 @@ kernel sizes with the same shapes. A fair grader gives each full marks.
 """
 from __future__ import annotations
 
-from samplekit.edits import Replace, SetSource, Sample
-from valid_colab_samples import COLAB_SAMPLES
+from tools.samplekit.edits import Replace, Sample, SetSource
+
+from .valid_colab_samples import COLAB_SAMPLES
 
 # ------------------------------------------------------------------ 1. nn.Sequential, slope 0.1
 

@@ -8,7 +8,7 @@ in-process, are in tests/checks/test_cs501r_wgan_gp_checks.py.
 """
 from __future__ import annotations
 
-from samplekit.edits import Replace, Sample
+from tools.samplekit.edits import Replace, Sample
 
 BRIEF_NOTE = "Brief training (not graded yet) would likely fail `final_image` too."
 

@@ -2,14 +2,14 @@
 
 A PyTorch port of BYU CS501R (fall 2017) lab 7 (seed 002): a Wasserstein GAN
 with gradient penalty (WGAN-GP) on 64x64 CelebA faces, with a sample grid
-and an interpolation in z-space as the deliverables. `assignments/make_samples.py`
+and an interpolation in z-space as the deliverables. `python -m tools.make_samples`
 builds the starter, the solution and every sample submission from these
 cells; each cell has a key so that a sample can name the cells it edits.
 """
 from __future__ import annotations
 
-from samplekit import cells
-from samplekit.cells import Cell, code, md  # noqa: F401  (Cell: the samples' type)
+from tools.samplekit import cells
+from tools.samplekit.cells import Cell, code, md  # noqa: F401  (Cell: the samples' type)
 
 
 def check_cell(item: str) -> Cell:

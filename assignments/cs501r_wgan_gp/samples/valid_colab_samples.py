@@ -9,8 +9,9 @@ its networks. What each asks of a grader is in its note.
 """
 from __future__ import annotations
 
-from notebook_cells import code
-from samplekit.edits import InsertAfter, Replace, Sample, SetSource
+from tools.samplekit.edits import InsertAfter, Replace, Sample, SetSource
+
+from .notebook_cells import code
 
 # ------------------------------------------------------------------ 1. Colab: glob + PIL, make_grid, save_image
 

@@ -6,9 +6,10 @@ recommends; a fair grader gives each full marks.
 """
 from __future__ import annotations
 
-from notebook_cells import code
-from samplekit.edits import InsertAfter, Replace, Sample, SetSource
-from valid_colab_samples import COLAB_SAMPLES
+from tools.samplekit.edits import InsertAfter, Replace, Sample, SetSource
+
+from .notebook_cells import code
+from .valid_colab_samples import COLAB_SAMPLES
 
 # ------------------------------------------------------------------ 1. ResNet with layer norm, z as rows
 

@@ -7,7 +7,7 @@ note saying why).
 """
 from __future__ import annotations
 
-from samplekit.edits import Replace, Sample
+from tools.samplekit.edits import Replace, Sample
 
 BRIEF = ("training", "final_image")
 # Why a generator that never steps may still pass `training` at the CPU budget.

@@ -4,14 +4,14 @@ A PyTorch port of the DCGAN-on-MNIST tutorial notebook (seed 003): a small
 convolutional discriminator with average pooling, a generator that grows a
 2x2x25 reshaped noise vector with transposed convolutions, sigmoid
 cross-entropy losses, one optimizer per network and the alternating training
-loop. `assignments/make_samples.py` builds the starter, the solution and every sample
+loop. `python -m tools.make_samples` builds the starter, the solution and every sample
 submission from these cells; each cell has a key so that a sample can name
 the cells it edits.
 """
 from __future__ import annotations
 
-from samplekit import cells
-from samplekit.cells import Cell, code, md  # noqa: F401  (Cell: the samples' type)
+from tools.samplekit import cells
+from tools.samplekit.cells import Cell, code, md  # noqa: F401  (Cell: the samples' type)
 
 
 def check_cell(item: str) -> Cell:

@@ -11,8 +11,9 @@ gives each full marks.
 """
 from __future__ import annotations
 
-from samplekit.edits import Replace, Sample, SetSource
-from valid_colab_samples import COLAB_SAMPLES
+from tools.samplekit.edits import Replace, Sample, SetSource
+
+from .valid_colab_samples import COLAB_SAMPLES
 
 # ------------------------------------------------------------------ 1. nn.Sequential everywhere
 

@@ -7,9 +7,9 @@ note saying why).
 """
 from __future__ import annotations
 
-from samplekit.edits import Replace, Sample
+from tools.samplekit.edits import Replace, Sample
 
-from valid_samples import MODULE_CLASSES
+from .valid_samples import MODULE_CLASSES
 
 BRIEF = ("training", "final_image")
 INIT_NOTE = ("The original notebook's author reports that other initialisations did not learn; whether "
@@ -94,9 +94,10 @@ OBJECTIVES = (
         "generator is pushed to make D more sure its images are fake",
         (Replace("objectives", "g_objective = -torch.mean(torch.log(p_fake))",
                  "g_objective = -torch.mean(torch.log(1 - p_fake))"),),
-        fails=("objectives",), training_fails=("final_image",), may_fail=("training",),
-        note="The generator cooperates with the discriminator instead of fooling it. "
-             "The distance to real digits still falls at first (training may pass); the samples end up noise (final_image).",
+        fails=("objectives",), training_fails=(), may_fail=("training", "final_image"),
+        note="The generator cooperates with the discriminator instead of fooling it; objectives catches it. "
+             "Within the CPU budget its samples partly collapse (spread 0.013), which is also where a valid run "
+             "can land on an unlucky seed, so final_image judges it leniently.",
     ),
     Sample(
         "buggy/objectives_summed.ipynb",

@@ -3,14 +3,14 @@
 A PyTorch port of the minimal MLP GAN notebook (seed 004): two one-hidden-layer
 networks written as functions over dicts of weight tensors, as the original
 TensorFlow notebook wrote them, the 1/fan-in normal initialisation, the
-original GAN objectives and one Adam optimizer per network. `assignments/make_samples.py`
+original GAN objectives and one Adam optimizer per network. `python -m tools.make_samples`
 builds the starter, the solution and every sample submission from these
 cells; each cell has a key so that a sample can name the cells it edits.
 """
 from __future__ import annotations
 
-from samplekit import cells
-from samplekit.cells import Cell, code, md  # noqa: F401  (Cell: the samples' type)
+from tools.samplekit import cells
+from tools.samplekit.cells import Cell, code, md  # noqa: F401  (Cell: the samples' type)
 
 
 def check_cell(item: str) -> Cell:

@@ -10,8 +10,9 @@ in its note.
 """
 from __future__ import annotations
 
-from notebook_cells import code
-from samplekit.edits import InsertAfter, Replace, Sample, SetSource
+from tools.samplekit.edits import InsertAfter, Replace, Sample, SetSource
+
+from .notebook_cells import code
 
 # ------------------------------------------------------------------ 1. Colab: torchvision MNIST, weight dicts
 

@@ -10,8 +10,9 @@ full marks.
 """
 from __future__ import annotations
 
-from samplekit.edits import Replace, Sample, SetSource
-from valid_colab_samples import COLAB_SAMPLES
+from tools.samplekit.edits import Replace, Sample, SetSource
+
+from .valid_colab_samples import COLAB_SAMPLES
 
 # ------------------------------------------------------------------ 1. module classes
 

@@ -8,7 +8,7 @@ import pytest
 
 from autograder.cli import main
 from autograder.errors import PackError
-from autograder.pack_validation import recipe_names, validate_pack
+from autograder.pack_checks import load_checks, recipe_names, validate_pack
 from autograder.packs import discover_packs, get_pack
 
 REAL = get_pack("mlp_gan")
@@ -19,8 +19,8 @@ from . import real_checks as real
 BRIEF = real.BRIEF
 
 
-def plan(rng, brief=None):
-    planned = real.plan(rng, brief)
+def plan(rng, brief_context=None):
+    planned = real.plan(rng, brief_context)
 {mutation}
     return planned
 '''
@@ -72,4 +72,32 @@ def test_grade_refuses_a_broken_pack_in_one_line(tmp_path, monkeypatch, capsys):
 @pytest.mark.parametrize("pack", discover_packs(), ids=lambda pack: pack.id)
 def test_every_bundled_pack_is_valid(pack):
     validate_pack(pack)
-    assert recipe_names(pack.checks().BRIEF.recipe)
+    assert recipe_names(load_checks(pack).brief.recipe)
+
+
+def _with_recipe(change: str) -> str:
+    return f"\nimport dataclasses\nBRIEF = dataclasses.replace(real.BRIEF, {change})\n"
+
+
+@pytest.mark.parametrize("brief, problem", [
+    ("\nBRIEF = {'recipe': {}}\n", "BRIEF must be an autograder.checks.brief.BriefTraining, not dict"),
+    (_with_recipe("recipe={**real.BRIEF.recipe, 'schedule': 'cosine'}"), "BRIEF.recipe: unknown fields schedule"),
+    (_with_recipe("recipe={k: v for k, v in real.BRIEF.recipe.items() if k != 'roles'}"), "needs 'networks' or 'roles'"),
+    (_with_recipe("recipe={**real.BRIEF.recipe, 'loop': {'args': []}}"), "BRIEF.recipe['loop']: needs 'function'"),
+    (_with_recipe("recipe={**real.BRIEF.recipe, 'sample': {**real.BRIEF.recipe['sample'], 'noise': 'gaussian'}}"),
+     "BRIEF.recipe['sample']['noise']: 'gaussian' is not one of uniform, normal"),
+    (_with_recipe("data='cifar10'"), "BRIEF.data: 'cifar10' is not one of mnist, celeba"),
+    (_with_recipe("steps={'cpu': 0}"), "BRIEF.steps: {'cpu': 0}; expected positive step counts"),
+])
+def test_a_brief_training_the_engine_cannot_run_is_refused_naming_the_field(tmp_path, brief, problem):
+    course = broken_pack(tmp_path, "", brief)
+    with pytest.raises(PackError) as caught:
+        validate_pack(discover_packs(course)[0])
+    assert problem in caught.value.problem and caught.value.path == course / REAL.id / "checks.py"
+
+
+def test_checks_without_a_plan_function_are_refused(tmp_path):
+    course = broken_pack(tmp_path, "")
+    (course / REAL.id / "checks.py").write_text("PLAN = {}\n")
+    with pytest.raises(PackError, match=r"defines no plan\(rng, brief_context=None\) function"):
+        load_checks(discover_packs(course)[0])

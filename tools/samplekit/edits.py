@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from samplekit.cells import Cell
+from .cells import Cell
 
 
 @dataclass(frozen=True)
