@@ -1,4 +1,4 @@
-"""The `gangrade` command line (the contract of GRADER.md).
+"""The `gangrade` command line (a stable contract: README, "Command line").
 
 Exit status: 0 success, 1 when something could not be done (a fixture
 drifted, data was unreadable), 2 for bad usage. User mistakes print one

@@ -163,6 +163,25 @@ def _stored_grade(row: tuple) -> StoredGrade:
     return StoredGrade(*row[:10], document=None if row[10] is None else json.loads(row[10]))
 
 
+@dataclass(frozen=True)
+class SubmissionRow:
+    """One submission's stored grade as the tables hold it (see SCHEMA)."""
+
+    submission_id: str
+    source: str
+    identity: GradeIdentity | None    # None: graded by no pack (its pack could not be told)
+    sha256: str | None
+    retry: bool
+    state: str                        # graded | not_graded
+    score: float
+    max_score: float
+    execution_time: float
+    output: str
+    document: dict | None             # results.json
+    items: list[tuple]                # (position, name, score, max_score, status, output)
+    files: dict[str, bytes]
+
+
 class Gradebook:
     """The SQLite gradebook at OUT/gradebook.sqlite."""
 
@@ -233,40 +252,39 @@ class Gradebook:
     def record(self, run_id: int, source: str, result: GradeResult, identity: GradeIdentity | None,
                sha256: str | None, retry: bool = False) -> None:
         """Store one submission's grade, its items and pictures, replacing any earlier grade, in one transaction."""
-        document = to_gradescope(result)
-        self._replace(run_id, source, result.submission_id, identity, sha256, retry,
-                      state="graded" if result.graded else "not_graded", score=result.score,
-                      max_score=result.max_score, execution_time=result.execution_time, output=result.output,
-                      document=document,
-                      items=[(i, item.name, item.score, item.max_score, item.status, item.output) for i, item in enumerate(result.items)],
-                      files=result.files)
+        items = [(i, item.name, item.score, item.max_score, item.status, item.output) for i, item in enumerate(result.items)]
+        self._replace(run_id, SubmissionRow(
+            result.submission_id, source, identity, sha256, retry, state="graded" if result.graded else "not_graded",
+            score=result.score, max_score=result.max_score, execution_time=result.execution_time, output=result.output,
+            document=to_gradescope(result), items=items, files=result.files))
 
     def record_unknown_pack(self, run_id: int, source: str, submission_id: str, reason: str) -> None:
         """A submission whose pack cannot be told: no rubric, so no items and no results.json."""
-        self._replace(run_id, source, submission_id, None, None, True, state="not_graded", score=0.0, max_score=0.0,
-                      execution_time=0.0, output=f"not graded: {reason}", document=None, items=[], files={})
+        self._replace(run_id, SubmissionRow(
+            submission_id, source, None, None, True, state="not_graded", score=0.0, max_score=0.0,
+            execution_time=0.0, output=f"not graded: {reason}", document=None, items=[], files={}))
 
-    def _replace(self, run_id, source, submission_id, identity, sha256, retry, *, state, score, max_score,
-                 execution_time, output, document, items, files) -> None:
+    def _replace(self, run_id: int, row: SubmissionRow) -> None:
+        identity, document = row.identity, row.document
         with self._transaction():
-            self.db.execute("DELETE FROM submissions WHERE id = ?", (submission_id,))
+            self.db.execute("DELETE FROM submissions WHERE id = ?", (row.submission_id,))
             self.db.execute(
                 "INSERT INTO submissions (id, source, sha256, pack, grader_version, fixtures_version, settings, state, "
                 "retry, score, max_score, execution_time, output, document, run_id, graded_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (submission_id, source, sha256,
+                (row.submission_id, row.source, row.sha256,
                  identity.pack if identity else None,
                  identity.grader_version if identity else None,
                  identity.fixtures_version if identity else None,
                  identity.settings if identity else None,
-                 state, int(retry), score, max_score, execution_time, output,
+                 row.state, int(row.retry), row.score, row.max_score, row.execution_time, row.output,
                  None if document is None else json.dumps(document, ensure_ascii=False, allow_nan=False),
                  run_id, _now()),
             )
             self.db.executemany("INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                [(submission_id, *row) for row in items])
+                                [(row.submission_id, *item) for item in row.items])
             self.db.executemany("INSERT INTO files VALUES (?, ?, ?)",
-                                [(submission_id, name, content) for name, content in files.items()])
+                                [(row.submission_id, name, content) for name, content in row.files.items()])
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:

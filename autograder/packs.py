@@ -48,7 +48,7 @@ class RubricItem:
 class Pack:
     id: str
     title: str
-    source: str                    # the source assignment this pack ports, e.g. "001" (ASSIGNMENTS.md)
+    source: str                    # the source assignment this pack ports, e.g. "001" (the README's pack table)
     data: str
     reference_module: str
     items: tuple[RubricItem, ...]

@@ -13,7 +13,7 @@ import numpy as np
 
 from autograder.checks.plan import CheckGroup, ItemVerdict, grade_item, plan_probes
 from autograder.errors import FixtureError, UsageError
-from autograder.execution.in_kernel import compile_probe, student_lookup
+from autograder.execution.probe_runtime import compile_probe, student_lookup
 from autograder.execution.probes_protocol import Probe, ProbeResult
 from autograder.fixtures.npz import read_npz
 from autograder.pack_checks import load_public_checks

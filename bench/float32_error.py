@@ -22,15 +22,15 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from autograder.checks.models import FLOAT32_RTOL, float32_atol  # noqa: E402
-from reference.models import cs231n  # noqa: E402
+from reference.models import cs231n_gan  # noqa: E402
 
 OLD_RTOL, OLD_ATOL = 1e-4, 1e-5
 # network, input shape, input range, train mode (as in assignments/cs231n_gan/public_checks.py)
 CASES = [
-    (cs231n.DCGenerator, (cs231n.BATCH_SIZE, cs231n.NOISE_DIM), 1.0, True),
-    (cs231n.DCDiscriminator, (cs231n.BATCH_SIZE, 1, 28, 28), 3.0, False),
-    (cs231n.Generator, (cs231n.BATCH_SIZE, cs231n.NOISE_DIM), 1.0, False),
-    (cs231n.Discriminator, (cs231n.BATCH_SIZE, 784), 3.0, False),
+    (cs231n_gan.DCGenerator, (cs231n_gan.BATCH_SIZE, cs231n_gan.NOISE_DIM), 1.0, True),
+    (cs231n_gan.DCDiscriminator, (cs231n_gan.BATCH_SIZE, 1, 28, 28), 3.0, False),
+    (cs231n_gan.Generator, (cs231n_gan.BATCH_SIZE, cs231n_gan.NOISE_DIM), 1.0, False),
+    (cs231n_gan.Discriminator, (cs231n_gan.BATCH_SIZE, 784), 3.0, False),
 ]
 
 
@@ -59,7 +59,7 @@ def main() -> None:
     print("| network | largest error | share of old tolerance | share of current tolerance |")
     print("|---|---|---|---|")
     for network_class, shape, bound, train in CASES:
-        draws = args.draws if network_class is not cs231n.DCDiscriminator else max(1, args.draws // 4)
+        draws = args.draws if network_class is not cs231n_gan.DCDiscriminator else max(1, args.draws // 4)
         error, old, new = worst_shares(network_class, shape, bound, train, draws)
         print(f"| {network_class.__name__} | {error:.2e} | {old:.3f} | {new:.3f} |")
 

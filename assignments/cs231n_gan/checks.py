@@ -220,7 +220,7 @@ def plan(rng: np.random.Generator, brief_context: BriefContext | None = None) ->
 
     brief_context: what brief training of BRIEF needs (the engine's); None leaves it out (not run).
     """
-    from reference.models import cs231n as models
+    from reference.models import cs231n_gan as models
     return {
         "leaky_relu": leaky_relu_groups(rng),
         "sample_noise": sample_noise_groups(rng),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from autograder import probes
+from autograder import probe_networks
 from autograder.checks import brief
 from autograder.checks.brief import BriefContext
 from autograder.checks.plan import CheckGroup
@@ -50,7 +50,7 @@ def _hidden_loss_case(rng: np.random.Generator) -> tuple[dict[str, np.ndarray], 
         raise RuntimeError(f"no decisive probe pair in {MAX_DRAWS} draws")
     grads = {name: [g.numpy() for g in torch.autograd.grad(loss, list(net.parameters()), retain_graph=True)]
              for name, loss, net in (("d", d_loss, D), ("g", g_loss, G), ("real", -torch.log(p_real).mean(), D))}
-    inputs = {**probes.probe_arrays(D, "probe_d"), **probes.probe_arrays(G, "probe_g"), "z": z, "true_images": true_images}
+    inputs = {**probe_networks.probe_arrays(D, "probe_d"), **probe_networks.probe_arrays(G, "probe_g"), "z": z, "true_images": true_images}
     return inputs, Expected(d_loss.item(), g_loss.item(), float(d_acc), sample_images.detach().numpy(),
                             grads["d"], grads["g"], grads["real"])
 

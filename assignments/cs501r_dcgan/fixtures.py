@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from autograder import probes
+from autograder import probe_networks
 from autograder.fixtures.recipe import arrays, gradients
 from reference.packs import cs501r_dcgan as ref
 
@@ -30,7 +30,7 @@ def decisive_probe_pair(seed: int, z: torch.Tensor, true_images: torch.Tensor) -
     PROBE_ABOVE of the real and generated images together real, and no
     probability is within half the widest gap of 0.5 that the split allows.
     """
-    D, G = probes.mnist_pair(seed, ref.Z_DIM, discriminator_output="probability", generator_output="sigmoid")
+    D, G = probe_networks.mnist_pair(seed, ref.Z_DIM, discriminator_output="probability", generator_output="sigmoid")
     with torch.no_grad():
         G[0].weight.mul_(PROBE_G_SCALE)
         D[3].weight.mul_(PROBE_D_SCALE)
@@ -50,8 +50,8 @@ def public_fixtures() -> dict[str, np.ndarray]:
 
     d_loss, g_loss, d_acc, sample_images = ref.gan_losses(D, G, z, true_images)
     return {
-        **probes.probe_arrays(D, "probe_d"),
-        **probes.probe_arrays(G, "probe_g"),
+        **probe_networks.probe_arrays(D, "probe_d"),
+        **probe_networks.probe_arrays(G, "probe_g"),
         **arrays(z=z, true_images=true_images, d_loss=d_loss, g_loss=g_loss, d_acc=d_acc, sample_images=sample_images),
         **gradients(d_loss, D, "d_loss_grad_d"),
         **gradients(g_loss, G, "g_loss_grad_g"),

@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from autograder import probes
+from autograder import probe_networks
 from autograder.checks.layers import WEIGHT_OPS, describe, weight_layers
 from autograder.checks.loops import loop_outcomes
 from autograder.checks.models import fresh_network
@@ -192,7 +192,7 @@ class Expected(NamedTuple):
 def _probe_parameters(role: str) -> list[str]:
     """The probe network's parameter names, in the order call_with_probes reports their gradients."""
     spec = PROBE_NETWORKS[role]
-    return [name for name, _ in getattr(probes, spec["builder"])(**spec["kwargs"]).named_parameters()]
+    return [name for name, _ in getattr(probe_networks, spec["builder"])(**spec["kwargs"]).named_parameters()]
 
 
 def _flat(arrays) -> np.ndarray:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from autograder import probes
+from autograder import probe_networks
 from autograder.fixtures.recipe import arrays, gradients
 from reference.packs import cs501r_wgan_gp as ref
 
@@ -33,8 +33,8 @@ def check_arrays(rng: np.random.Generator, critic_seed: int, generator_seed: int
     (`eps_grid`, `eps_grid_penalty`): the penalty a correct eps sampler
     gives on copies of the pair has a distribution the checks can predict.
     """
-    critic = probes.face_critic(critic_seed).double()
-    G = probes.face_generator(generator_seed, ref.Z_DIM).double()
+    critic = probe_networks.face_critic(critic_seed).double()
+    G = probe_networks.face_generator(generator_seed, ref.Z_DIM).double()
     real = torch.from_numpy(rng.uniform(-1, 1, (PROBE_BATCH, 3, 64, 64)))
     fake = torch.from_numpy(rng.uniform(-1, 1, (PROBE_BATCH, 3, 64, 64))).requires_grad_(True)
     eps = torch.from_numpy(rng.uniform(0, 1, (PROBE_BATCH, 1, 1, 1)))
@@ -49,8 +49,8 @@ def check_arrays(rng: np.random.Generator, critic_seed: int, generator_seed: int
     g_loss = ref.generator_loss(critic, fake)
     (g_loss_grad_fake,) = torch.autograd.grad(g_loss, fake, retain_graph=True)
     return {
-        **probes.probe_arrays(critic, "probe_critic"),
-        **probes.probe_arrays(G, "probe_g"),
+        **probe_networks.probe_arrays(critic, "probe_critic"),
+        **probe_networks.probe_arrays(G, "probe_g"),
         **arrays(
             real=real, fake=fake, eps=eps, z0=z0, z1=z1,
             gradient_penalty=gp, critic_loss=c_loss, wasserstein=wasserstein, generator_loss=g_loss,

@@ -6,7 +6,7 @@
   steps can push the output past [-1, 1] (a critic must be unconstrained) or
   not (a generator must stay inside it).
 - gradient_penalty, wgan_losses: the functions get the grader's probe critic
-  (autograder.probes.face_critic); values and critic-parameter gradients are
+  (autograder.probe_networks.face_critic); values and critic-parameter gradients are
   compared with the expected ones. A batch of copies of one sample shows a
   per-sample norm; repeated calls without eps show how eps is drawn.
 - training_subsets, training_loop: make_optimizers and train_step run on the
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder import probes
+from autograder import probe_networks
 from autograder.checks.loops import separation_outcomes, stepping_outcomes
 from autograder.checks.models import fresh_network
 from autograder.checks.optimizers import optimizer_outcomes
@@ -52,7 +52,7 @@ NETWORKS = [{"role": "G", "build": "Generator", "kwarg_options": [{"z_dim": Z_DI
 
 PROBE_CRITIC = {"C": {"builder": "face_critic", "kwargs": {"seed": 0}, "prefix": "probe_critic"}}
 PROBE_GENERATOR = {"G": {"builder": "face_generator", "kwargs": {"seed": 0, "z_dim": Z_DIM}, "prefix": "probe_g"}}
-CRITIC_PARAMETERS = [name for name, _ in probes.face_critic(0).named_parameters()]  # call_with_probes' order
+CRITIC_PARAMETERS = [name for name, _ in probe_networks.face_critic(0).named_parameters()]  # call_with_probes' order
 PENALTY_HINT = ("x_hat = eps * real + (1 - eps) * fake; the gradient of critic(x_hat) wrt x_hat; one L2 norm per "
                 "sample over all its channels and pixels; the mean over the batch of (norm - 1)^2, not scaled by lambda")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from autograder import probes
+from autograder import probe_networks
 from autograder.checks import brief
 from autograder.checks.brief import BriefContext
 from autograder.checks.plan import CheckGroup
@@ -34,7 +34,7 @@ def _flat(tensors) -> np.ndarray:
 def loss_groups(rng: np.random.Generator) -> list[CheckGroup]:
     ref = _reference()
     seed = int(rng.integers(1, 2**31 - 2))
-    D, G = probes.mnist_pair(seed, Z_DIM, discriminator_output="logits", generator_output="tanh", image_shape=(1, 28, 28))
+    D, G = probe_networks.mnist_pair(seed, Z_DIM, discriminator_output="logits", generator_output="tanh", image_shape=(1, 28, 28))
     z = rng.standard_normal((LOSS_BATCH, Z_DIM))
     x = rng.uniform(0, 1, (LOSS_BATCH, 1, 28, 28))
     d_loss, g_loss = ref.losses(D, G, torch.from_numpy(z), torch.from_numpy(x))
@@ -43,7 +43,7 @@ def loss_groups(rng: np.random.Generator) -> list[CheckGroup]:
         "d_loss.grad.D": _flat(torch.autograd.grad(d_loss, list(D.parameters()), retain_graph=True)),
         "g_loss.grad.G": _flat(torch.autograd.grad(g_loss, list(G.parameters()))),
     }
-    inputs = {**probes.probe_arrays(D, "probe_d"), **probes.probe_arrays(G, "probe_g"),
+    inputs = {**probe_networks.probe_arrays(D, "probe_d"), **probe_networks.probe_arrays(G, "probe_g"),
               "z": z.astype(np.float32), "x": x.astype(np.float32)}
     return [loss_group(inputs, seed, expected)]
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from autograder import probes
+from autograder import probe_networks
 from autograder.checks.layers import Layer, same_layer_shapes
 from autograder.checks.loops import loop_outcomes
 from autograder.checks.models import fresh_network, same_function, student_parameters
@@ -303,7 +303,7 @@ def public_plan(fixtures: dict[str, np.ndarray]) -> dict[str, list[CheckGroup]]:
     do not have the reference network); brief training has no public check.
     """
     rng = np.random.default_rng(0)
-    shapes_from = probes.mnist_pair(0, Z_DIM, discriminator_output="logits", generator_output="tanh",
+    shapes_from = probe_networks.mnist_pair(0, Z_DIM, discriminator_output="logits", generator_output="tanh",
                                     image_shape=(1, 28, 28))  # parameter names only; the weights come from the fixtures
     inputs = {key: value for key, value in fixtures.items() if key.startswith(("probe_d/", "probe_g/"))}
     inputs |= {"z": fixtures["z"].astype(np.float32), "x": fixtures["x"].astype(np.float32)}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from autograder import probes
+from autograder import probe_networks
 from autograder.checks import brief
 from autograder.checks.brief import BriefContext
 from autograder.checks.plan import CheckGroup
@@ -43,15 +43,15 @@ def hidden_init_shapes(rng: np.random.Generator) -> list[tuple[int, int]]:
 
 
 def _objective_inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
-    D, G = probes.mnist_pair(0, Z_DIM, discriminator_output="probability", generator_output="sigmoid")
-    return {**network_inputs(rng), **probes.probe_arrays(D, "probe_d"), **probes.probe_arrays(G, "probe_g")}
+    D, G = probe_networks.mnist_pair(0, Z_DIM, discriminator_output="probability", generator_output="sigmoid")
+    return {**network_inputs(rng), **probe_networks.probe_arrays(D, "probe_d"), **probe_networks.probe_arrays(G, "probe_g")}
 
 
 def reference_objectives(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The reference's objectives and their gradients on the probe networks, in float64."""
     ref = _reference()
-    D = probes.load_probe_arrays(probes.mnist_discriminator(0, output="probability").double(), inputs, "probe_d")
-    G = probes.load_probe_arrays(probes.mnist_generator(0, Z_DIM, output="sigmoid").double(), inputs, "probe_g")
+    D = probe_networks.load_probe_arrays(probe_networks.mnist_discriminator(0, output="probability").double(), inputs, "probe_d")
+    G = probe_networks.load_probe_arrays(probe_networks.mnist_generator(0, Z_DIM, output="sigmoid").double(), inputs, "probe_g")
     g_objective, d_objective = ref.objectives(D, G, torch.from_numpy(inputs["x"]).double(), torch.from_numpy(inputs["z"]).double())
     expected = {"g_objective": g_objective.detach().numpy(), "d_objective": d_objective.detach().numpy()}
     values, networks = {"g_objective": g_objective, "d_objective": d_objective}, {"G": G, "D": D}

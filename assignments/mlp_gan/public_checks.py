@@ -23,7 +23,7 @@ from collections import Counter
 import numpy as np
 import torch
 
-from autograder import probes
+from autograder import probe_networks
 from autograder.checks.loops import loop_outcomes
 from autograder.checks.models import fresh_network, same_function
 from autograder.checks.optimizers import optimizer_outcomes
@@ -305,7 +305,8 @@ def public_objectives(fixtures: dict[str, np.ndarray]) -> tuple[dict, dict]:
     inputs = {key: value for key, value in fixtures.items() if key.startswith(("probe_d/", "probe_g/"))}
     inputs["x"], inputs["z"] = fixtures["x"].astype(np.float32), fixtures["z"].astype(np.float32)
     expected = {"g_objective": fixtures["g_objective"], "d_objective": fixtures["d_objective"]}
-    networks = {"G": probes.mnist_generator(0, Z_DIM, output="sigmoid"), "D": probes.mnist_discriminator(0, output="probability")}
+    networks = {"G": probe_networks.mnist_generator(0, Z_DIM, output="sigmoid"),
+                "D": probe_networks.mnist_discriminator(0, output="probability")}
     for name, role in JUDGED_GRADIENTS:
         for i, (parameter, _) in enumerate(networks[role].named_parameters()):  # the order call_with_probes reports
             expected[f"{name}.grad.{role}.{i}"] = fixtures[f"{name}_grad_{role.lower()}/{parameter}"]

@@ -77,7 +77,7 @@ def same_function(
 
 
 def fresh_network(info: dict, name: str) -> Outcome:
-    """The network's factory builds a new network on every call (see observe.kernel_side.builds_fresh)."""
+    """The network's factory builds a new network on every call (see observe.primitives.builds_fresh)."""
     return holds(f"{name}() builds a new network on each call", info.get("fresh") is not False,
                  "a new module with parameters of its own from every call",
                  "the same module (or its parameter tensors) again from a second call",

@@ -20,7 +20,7 @@ from autograder.execution.probes_protocol import Probe, ProbeResult
 Judge = Callable[[ProbeResult], list[Outcome]]
 
 
-def kernel_call(primitive: str, module: str = "kernel_side", **arguments) -> str:
+def kernel_call(primitive: str, module: str = "primitives", **arguments) -> str:
     """Probe code calling one primitive of `autograder.observe.<module>` on the notebook's namespace."""
     args = "".join(f", {key}={value!r}" for key, value in arguments.items())
     return (

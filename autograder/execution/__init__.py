@@ -5,7 +5,7 @@
 `run_submission` runs a notebook's definitions (not its training or plots;
 see `cells`) in a Jupyter kernel inside a bubblewrap sandbox (`sandbox`,
 `limits`, `cgroups`), then the grader's probes in that kernel
-(`probes_protocol`, `in_kernel`), driven from inside the sandbox by `driver`
+(`probes_protocol`, `probe_runtime`), driven from inside the sandbox by `driver`
 (`kernel_session`), and returns an `ExecutionResult` (`records`) of plain
 arrays, JSON and statuses. A kernel that dies is restarted without what
 killed it (`attempts`).

@@ -1,7 +1,7 @@
 """Decide which parts of a notebook run when it is graded.
 
-Definitions are re-run; long training runs and plots are not (principle 6
-of GRADER.md). The decision must survive a student's edits, so it does not
+Definitions are re-run; long training runs and plots are not (README, "Real
+notebooks"). The decision must survive a student's edits, so it does not
 read cell tags: each code cell is converted from IPython syntax to Python,
 split into its top-level statements, and a statement is skipped when it
 calls, outside any function body, one of the pack's entry points

@@ -18,7 +18,7 @@ itself non-dumpable first, so the kernel, running as the same user, can
 neither open that descriptor through /proc nor trace the driver: the
 kernel cannot forge the event log or write on the grader's disk. A probe
 writes its arrays and info into the kernel's own scratch folder
-(`in_kernel.run_probe`); the driver copies them, size-capped, into the
+(`probe_runtime.run_probe`); the driver copies them, size-capped, into the
 outbox.
 
 Output that ipykernel sends after an execution reported idle (it flushes
@@ -53,7 +53,7 @@ def kernel_module(name: str) -> str:
     return f"__import__('autograder.execution.{name}', fromlist=['_'])"
 
 
-IN_KERNEL = kernel_module("in_kernel")
+IN_KERNEL = kernel_module("probe_runtime")
 MAX_MODULE_EVENTS = 500      # the kernel's word on its modules: read as untrusted, and capped
 STAGED_MNIST = "MNIST_data"   # staged_data.MNIST_FOLDER (the driver imports nothing of the grader's side)
 PR_SET_DUMPABLE = 4

@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.execution import records
@@ -90,9 +91,9 @@ def run_submission(
     else:
         job_dir = Path(workdir).resolve() if workdir is not None else Path(tempfile.mkdtemp(prefix="gangrade-job-"))
         lay_out_job(job_dir)
+    job = Job(plans, modules, helper_files or {}, probes, datasets)
     try:
-        return _run(plans, modules, helper_files or {}, probes, settings, job_dir, datasets, started,
-                    warm.launcher if warm else None)
+        return _run(job, RunContext(settings, job_dir, started), warm.launcher if warm else None)
     finally:
         if warm is not None:
             warm.launcher.close()
@@ -100,23 +101,45 @@ def run_submission(
             shutil.rmtree(job_dir, ignore_errors=True)
 
 
-def _run(plans: list[CellPlan], modules: dict[str, list[ModuleStatement]], helper_files: Mapping[str, str | bytes],
-         probes: list[Probe], settings: LaunchSettings, job_dir: Path, datasets: tuple[str, ...], started: float,
-         launcher: Launcher | None) -> ExecutionResult:
-    limits, sandboxed = settings.limits, settings.support is not None
-    problem = write_job(job_dir, helper_files, probes, datasets)
+@dataclass(frozen=True)
+class Job:
+    """What one submission's run executes: its planned cells and helper modules, and the pack's probes."""
+
+    plans: list[CellPlan]
+    modules: dict[str, list[ModuleStatement]]
+    helper_files: Mapping[str, str | bytes]
+    probes: list[Probe]
+    datasets: tuple[str, ...]    # the data sets whose grading data is staged in the kernel's folder
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Where and how a job runs: the launch settings, its folder, and when it started (time.time())."""
+
+    settings: LaunchSettings
+    job_dir: Path
+    started: float
+
+    @property
+    def sandboxed(self) -> bool:
+        return self.settings.support is not None
+
+
+def _run(job: Job, run: RunContext, launcher: Launcher | None) -> ExecutionResult:
+    plans, probes, limits, started, job_dir = job.plans, job.probes, run.settings.limits, run.started, run.job_dir
+    problem = write_job(job_dir, job.helper_files, probes, job.datasets)
     if problem:
-        return _nothing_ran(plans, probes, limits, started, problem, sandboxed)
+        return _nothing_ran(plans, probes, limits, started, problem, run.sandboxed)
     attempts: list[Attempt] = []
     left_out: set[str] = set()          # statements that killed a kernel
     answered: set[str] = set()          # probes answered (or that killed a kernel) in an earlier attempt
     enforcement: dict[str, str] = {}
     try:
-        launcher = launcher or Launcher(settings, job_dir)
+        launcher = launcher or Launcher(run.settings, job_dir)
         with launcher:
             enforcement = launcher.enforcement
             while True:
-                write_job_file(job_dir, plans, modules, probes, left_out, answered)
+                write_job_file(job_dir, plans, job.modules, probes, left_out, answered)
                 attempt = launcher(len(attempts), plans, limits.wall_s - (time.time() - started))
                 attempts.append(attempt)
                 killer = attempt.killer()
@@ -132,8 +155,8 @@ def _run(plans: list[CellPlan], modules: dict[str, list[ModuleStatement]], helpe
                     answered |= attempt.answered_probes() | {name}
     except OSError as exc:  # cgroups, files or the launch itself
         reason = f"the sandbox could not be run: {exc}"
-        return _nothing_ran(plans, probes, limits, started, reason, sandboxed, enforcement, graders_trouble=True)
-    return _collect(plans, modules, probes, limits, job_dir, sandboxed, enforcement, started, attempts)
+        return _nothing_ran(plans, probes, limits, started, reason, run.sandboxed, enforcement, graders_trouble=True)
+    return _collect(job, run, enforcement, attempts)
 
 
 def _nothing_ran(plans: list[CellPlan], probes: list[Probe], limits: SandboxLimits, started: float, reason: str,
@@ -153,10 +176,8 @@ def _nothing_ran(plans: list[CellPlan], probes: list[Probe], limits: SandboxLimi
     return result
 
 
-def _collect(plans: list[CellPlan], modules: dict[str, list[ModuleStatement]], probes: list[Probe],
-             limits: SandboxLimits, job_dir: Path, sandboxed: bool, enforcement: dict[str, str], started: float,
-             attempts: list[Attempt]) -> ExecutionResult:
-    out_dir = job_dir / "out"
+def _collect(job: Job, run: RunContext, enforcement: dict[str, str], attempts: list[Attempt]) -> ExecutionResult:
+    limits, out_dir = run.settings.limits, run.job_dir / "out"
     last = attempts[-1]
     events = merge_events(attempts)
     deaths = [attempt.death for attempt in attempts if attempt.death is not None]
@@ -167,7 +188,7 @@ def _collect(plans: list[CellPlan], modules: dict[str, list[ModuleStatement]], p
     else:
         not_run = f"not run: {error}" if error else "not run"
 
-    cells = records.build_records(plans, events, deaths, not_run)
+    cells = records.build_records(job.plans, events, deaths, not_run)
     if pending and pending[0] == "statement":
         for record in (r for cell in cells for r in cell.statements):
             if record.statement.id == pending[1]:
@@ -177,7 +198,7 @@ def _collect(plans: list[CellPlan], modules: dict[str, list[ModuleStatement]], p
     probe_events = {e.get("name"): e for e in events if e["event"] == "probe"}
     killed_by = {death.probe: death for death in deaths if death.probe is not None}
     results = {}
-    for probe in probes:
+    for probe in job.probes:
         if pending == ("probe", probe.name):   # a probe limited in work that the wall limit cut short was starved
             results[probe.name] = ProbeResult(probe.name, error=f"was running when {error}",
                                               graders_trouble=probe.cpu_timeout is not None)
@@ -202,10 +223,10 @@ def _collect(plans: list[CellPlan], modules: dict[str, list[ModuleStatement]], p
     if any(attempt.damaged for attempt in attempts):
         notes.append("part of the sandbox's event log was unreadable and was ignored")
     peaks = [attempt.peak_memory_mb for attempt in attempts if attempt.peak_memory_mb is not None]
-    result = ExecutionResult(cells, results, deaths, sandboxed, limits, enforcement, notes=notes, error=error,
+    result = ExecutionResult(cells, results, deaths, run.sandboxed, limits, enforcement, notes=notes, error=error,
                              wall_limit_hit=last.wall_hit, peak_memory_mb=max(peaks) if peaks else None,
-                             modules=records.build_module_records(modules, events))
-    _fill_timings(result.timings, attempts[0], last, started)
+                             modules=records.build_module_records(job.modules, events))
+    _fill_timings(result.timings, attempts[0], last, run.started)
     return result
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import torch
 from torch.overrides import TorchFunctionMode
 
-from autograder.observe.kernel_side import build_model, forward, parameters_of
+from autograder.observe.primitives import build_model, forward, parameters_of
 
 # The recorded operations, by the name of the torch function (in-place forms included).
 LAYER_OPS = frozenset({
@@ -114,7 +114,7 @@ def observe_layers(ns: dict, inputs: dict, outputs: dict, info: dict, name: str,
                    input_keys: list[str], layouts: list[str] | None = None, train: bool = False) -> None:
     """Build a model, report its parameters, run it on each input and record its layers.
 
-    Like kernel_side.observe_model, plus `info[f"{key}_layers"]`. The model
+    Like primitives.observe_model, plus `info[f"{key}_layers"]`. The model
     runs twice per input (once to find the layout it accepts, once recorded),
     so the recorded pass is the one whose output is reported.
     """

@@ -42,7 +42,7 @@ import torch
 from torch import nn
 
 from autograder.observe import training_spies
-from autograder.observe.kernel_side import IMAGE_LAYOUTS, as_array, build_model, full_float32, lookup, placement
+from autograder.observe.primitives import IMAGE_LAYOUTS, as_array, build_model, full_float32, lookup, placement
 
 MAX_CONTAINER_ITEMS = 64  # longer lists (a loss history, a data set) are not weight containers
 SET_WEIGHTS_SEED = 1234

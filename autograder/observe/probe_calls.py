@@ -1,6 +1,6 @@
 """Calling a student function with the grader's probe networks (kernel side).
 
-The probe networks (autograder.probes) are rebuilt in the kernel from the
+The probe networks (autograder.probe_networks) are rebuilt in the kernel from the
 weights the grader put in the probe's inputs, so the grader knows exactly
 what function each one computes. The student's function gets them, with the
 grader's inputs, and the primitive reports what it returned, the gradients
@@ -13,8 +13,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from autograder import probes
-from autograder.observe.kernel_side import as_array, lookup
+from autograder import probe_networks
+from autograder.observe.primitives import as_array, lookup
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -35,8 +35,8 @@ def build_probe_networks(inputs: dict, networks: dict[str, dict], dtype: torch.d
     built = {}
     info["calls"] = {}
     for role, spec in networks.items():
-        body = getattr(probes, spec["builder"])(**spec.get("kwargs", {}))
-        probes.load_probe_arrays(body, inputs, spec["prefix"])
+        body = getattr(probe_networks, spec["builder"])(**spec.get("kwargs", {}))
+        probe_networks.load_probe_arrays(body, inputs, spec["prefix"])
         info["calls"][role] = []
         built[role] = WatchedNetwork(body.to(dtype), info["calls"][role])
     return built

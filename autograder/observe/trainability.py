@@ -19,7 +19,7 @@ import copy
 
 import torch
 
-from autograder.observe.kernel_side import as_array, build_model
+from autograder.observe.primitives import as_array, build_model
 
 
 def _output_of(model, x: torch.Tensor, name: str) -> torch.Tensor:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import torch
 
-from autograder.observe.kernel_side import build_model, lookup, plain_setting
+from autograder.observe.primitives import build_model, lookup, plain_setting
 
 SETTINGS = ("lr", "betas", "weight_decay", "amsgrad", "eps")
 

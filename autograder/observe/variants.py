@@ -22,7 +22,7 @@ def run_each(ns: dict, inputs: dict, outputs: dict, info: dict, calls: dict[str,
     """
     info["variants"], info["errors"] = {}, {}
     for label, call in calls.items():
-        function = getattr(importlib.import_module(f"autograder.observe.{call.get('module', 'kernel_side')}"), call["primitive"])
+        function = getattr(importlib.import_module(f"autograder.observe.{call.get('module', 'primitives')}"), call["primitive"])
         call_outputs: dict = {}
         call_info: dict = {}
         try:

@@ -3,7 +3,7 @@
 They use the committed fixtures only (grading_fixtures/__PACK_ID__/public.npz,
 built by fixtures.py), so the student kit needs neither checks.py nor the
 reference. A check is a probe (code run in the student's kernel, here one of
-autograder.observe.kernel_side's primitives) and a judge of what it brought
+autograder.observe.primitives's primitives) and a judge of what it brought
 back: a list of outcomes, each saying what was expected, what was seen and a hint.
 """
 from __future__ import annotations

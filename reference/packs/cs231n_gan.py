@@ -1,6 +1,6 @@
 """cs231n_gan: the CS231n GAN notebook's student API, implemented by the reference.
 
-The names and signatures are the notebook's (ASSIGNMENTS.md, cs231n_gan), so
+The names and signatures are the notebook's (the pack's contract, assignments/cs231n_gan/), so
 the grader can call these beside a student's functions on the same inputs.
 """
 from __future__ import annotations
@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from reference import activations, losses, minimax, noise, optim
-from reference.models import cs231n
+from reference.models import cs231n_gan
 from reference.seeding import build_seeded
 
 NOISE_DIM = 96
@@ -26,11 +26,11 @@ def sample_noise(batch_size: int, dim: int, seed: int | None = None) -> torch.Te
 
 
 def discriminator(seed: int | None = None) -> nn.Module:
-    return build_seeded(cs231n.Discriminator, seed)
+    return build_seeded(cs231n_gan.Discriminator, seed)
 
 
 def generator(noise_dim: int = NOISE_DIM, seed: int | None = None) -> nn.Module:
-    return build_seeded(lambda: cs231n.Generator(noise_dim), seed)
+    return build_seeded(lambda: cs231n_gan.Generator(noise_dim), seed)
 
 
 def bce_loss(input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -60,11 +60,11 @@ def ls_generator_loss(scores_fake: torch.Tensor) -> torch.Tensor:
 def build_dc_classifier(batch_size: int | None = None) -> nn.Module:
     # batch_size is accepted for the 2019+ notebook's signature; the reference
     # model works for any batch size.
-    return cs231n.DCDiscriminator()
+    return cs231n_gan.DCDiscriminator()
 
 
 def build_dc_generator(noise_dim: int = NOISE_DIM) -> nn.Module:
-    return cs231n.DCGenerator(noise_dim)
+    return cs231n_gan.DCGenerator(noise_dim)
 
 
 def run_a_gan(

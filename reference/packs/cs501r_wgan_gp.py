@@ -6,7 +6,7 @@ from torch import nn
 
 from reference import interpolate as _interpolate
 from reference import losses, optim, penalty, training
-from reference.models.wgan_gp import Critic, Generator  # noqa: F401  (student API names)
+from reference.models.cs501r_wgan_gp import Critic, Generator  # noqa: F401  (student API names)
 
 Z_DIM = 100
 BATCH_SIZE = 64

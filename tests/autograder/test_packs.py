@@ -1,4 +1,4 @@
-"""Pack specs: the rubrics of ASSIGNMENTS.md, and clear errors for broken pack files."""
+"""Pack specs: the rubrics each assignment publishes, and clear errors for broken pack files."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +8,7 @@ import pytest
 from autograder.errors import PackError, UsageError
 from autograder.packs import discover_packs, get_pack, load_pack
 
-# Rubric item ids and points, transcribed from ASSIGNMENTS.md (the contract).
+# Rubric item ids and points, transcribed from each assignment's published rubric (the contract).
 CONTRACT_RUBRICS = {
     "cs231n_gan": {
         "leaky_relu": 5, "sample_noise": 5, "discriminator": 10, "generator": 10, "gan_loss": 15,

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from autograder import probes
+from autograder import probe_networks
 from autograder.packs import get_pack
 from autograder.public import public_plan
 from reference.packs import cs501r_dcgan as ref
@@ -217,8 +217,8 @@ def test_hidden_inputs_change_with_the_seed_and_keep_the_probe_decisive():
 # ------------------------------------------------------------------ optimizers and the loop
 
 # training_subsets does not judge the architecture: the loop runs faster on the grader's tiny probe networks.
-TINY_NETWORKS = dict(Discriminator=lambda: probes.mnist_discriminator(0, output="probability"),
-                     Generator=lambda: probes.mnist_generator(1, 100, output="sigmoid"))
+TINY_NETWORKS = dict(Discriminator=lambda: probe_networks.mnist_discriminator(0, output="probability"),
+                     Generator=lambda: probe_networks.mnist_generator(1, 100, output="sigmoid"))
 
 def _adam(params, lr=2e-4, betas=(0.5, 0.999)):
     return torch.optim.Adam(params, lr=lr, betas=betas)

@@ -313,6 +313,6 @@ def test_losses_hard_coded_to_the_public_values_fail_the_hidden_inputs():
 
 
 def _public_probes(inputs):
-    from autograder import probes
-    D, G = probes.mnist_pair(0, ref.Z_DIM, discriminator_output="logits", generator_output="tanh", image_shape=(1, 28, 28))
-    return probes.load_probe_arrays(D, inputs, "probe_d"), probes.load_probe_arrays(G, inputs, "probe_g")
+    from autograder import probe_networks
+    D, G = probe_networks.mnist_pair(0, ref.Z_DIM, discriminator_output="logits", generator_output="tanh", image_shape=(1, 28, 28))
+    return probe_networks.load_probe_arrays(D, inputs, "probe_d"), probe_networks.load_probe_arrays(G, inputs, "probe_g")

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograder.checks.models import same_function
-from reference.models import cs231n
+from reference.models import cs231n_gan
 
 SEEN_ON_OTHER_CPUS = 1.2e-5  # the largest float32 error of DCGenerator measured (|y| <= 1)
 
@@ -30,12 +30,12 @@ def float32_output(network: torch.nn.Module, x: np.ndarray, train: bool) -> np.n
 
 def dc_generator_case(seed: int):
     torch.manual_seed(seed)
-    network = cs231n.DCGenerator()
-    z = np.random.default_rng(seed).uniform(-1, 1, (cs231n.BATCH_SIZE, cs231n.NOISE_DIM)).astype(np.float32)
+    network = cs231n_gan.DCGenerator()
+    z = np.random.default_rng(seed).uniform(-1, 1, (cs231n_gan.BATCH_SIZE, cs231n_gan.NOISE_DIM)).astype(np.float32)
     return network, z
 
 
-class BatchNormBeforeReLU(cs231n.DCGenerator):
+class BatchNormBeforeReLU(cs231n_gan.DCGenerator):
     def forward(self, z):
         x = self.act1(self.bn1(self.fc1(z)))
         x = self.act2(self.bn2(self.fc2(x))).view(-1, 128, 7, 7)
@@ -49,16 +49,16 @@ def test_float32_generator_with_rounding_noise_passes(seed, noise_scale):
     network, z = dc_generator_case(seed)
     seen = float32_output(network, z, train=True).astype(np.float64)
     seen += np.random.default_rng(seed).uniform(-1, 1, seen.shape) * SEEN_ON_OTHER_CPUS * noise_scale
-    outcome = same_function("layer sequence", cs231n.DCGenerator(), parameters(network), z, seen, True, "hint")
+    outcome = same_function("layer sequence", cs231n_gan.DCGenerator(), parameters(network), z, seen, True, "hint")
     assert outcome.passed, outcome
 
 
 def slope_002_discriminator():
     torch.manual_seed(0)
-    network = cs231n.Discriminator()
+    network = cs231n_gan.Discriminator()
     buggy = copy.deepcopy(network)
     buggy.act1.negative_slope = buggy.act2.negative_slope = 0.02
-    x = np.random.default_rng(0).uniform(-3, 3, (cs231n.BATCH_SIZE, 784)).astype(np.float32)
+    x = np.random.default_rng(0).uniform(-3, 3, (cs231n_gan.BATCH_SIZE, 784)).astype(np.float32)
     return network, buggy, x, False
 
 
@@ -81,12 +81,12 @@ def test_a_different_layer_sequence_fails(case):
 def test_tolerance_follows_the_output_scale():
     """Logits of order 1e-4 (small initial weights) are compared as closely as logits of order 1."""
     torch.manual_seed(0)
-    network = cs231n.Discriminator()
+    network = cs231n_gan.Discriminator()
     with torch.no_grad():
         network.fc3.weight.mul_(1e-4)
         network.fc3.bias.mul_(1e-4)
-    x = np.random.default_rng(0).uniform(-3, 3, (cs231n.BATCH_SIZE, 784)).astype(np.float32)
+    x = np.random.default_rng(0).uniform(-3, 3, (cs231n_gan.BATCH_SIZE, 784)).astype(np.float32)
     seen = float32_output(network, x, train=False)
-    assert same_function("layers", cs231n.Discriminator(), parameters(network), x, seen, False, "hint").passed
+    assert same_function("layers", cs231n_gan.Discriminator(), parameters(network), x, seen, False, "hint").passed
     shifted = seen * 1.01  # one percent off
-    assert not same_function("layers", cs231n.Discriminator(), parameters(network), x, shifted, False, "hint").passed
+    assert not same_function("layers", cs231n_gan.Discriminator(), parameters(network), x, shifted, False, "hint").passed

@@ -184,7 +184,7 @@ try:
     report["tcp"] = "connected"
 except OSError as exc:
     report["tcp"] = type(exc).__name__
-import autograder.execution.in_kernel
+import autograder.execution.probe_runtime
 report["autograder"] = autograder.__file__
 print(json.dumps(report))
 """

@@ -11,12 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from autograder import probes
+from autograder import probe_networks
 from autograder.checks.layers import ops_after_weight_layers, same_layer_shapes, weight_layers
 from autograder.checks.loops import cleared_gradients_outcome, loop_outcomes, separation_outcomes, steps_per_round
 from autograder.checks.models import fresh_network
 from autograder.checks.optimizers import optimizer_outcomes
-from autograder.observe import kernel_side
+from autograder.observe import primitives
 from autograder.observe.layers import layer_trace, observe_layers
 from autograder.observe.probe_calls import call_with_probes
 from autograder.observe.trainability import push_output
@@ -82,8 +82,8 @@ NETWORKS = {"D": {"builder": "mnist_discriminator", "kwargs": {"seed": 0}, "pref
 
 
 def _probe_inputs(rng):
-    D = probes.mnist_discriminator(7)
-    return D, {**probes.probe_arrays(D, "d"), "x": rng.uniform(0, 1, (5, 784)), "y": rng.uniform(0, 1, (5, 784))}
+    D = probe_networks.mnist_discriminator(7)
+    return D, {**probe_networks.probe_arrays(D, "d"), "x": rng.uniform(0, 1, (5, 784)), "y": rng.uniform(0, 1, (5, 784))}
 
 
 def test_probe_call_gradients_are_those_of_the_probe_network():
@@ -340,7 +340,7 @@ FACTORIES = {
 def test_build_model_tells_whether_each_call_builds_a_new_network(style):
     factory, fresh = FACTORIES[style]
     info: dict = {}
-    kernel_side.build_model({"make": factory}, info, "make", [{}])
+    primitives.build_model({"make": factory}, info, "make", [{}])
     assert info["fresh"] is fresh
     outcome = fresh_network(info, "make")
     assert outcome.passed is fresh
@@ -354,7 +354,7 @@ def test_the_second_build_leaves_the_random_stream_as_one_build_would():
     factory()
     expected = torch.rand(3)
     torch.manual_seed(0)
-    kernel_side.build_model({"make": factory}, {}, "make", [{}])
+    primitives.build_model({"make": factory}, {}, "make", [{}])
     assert torch.equal(torch.rand(3), expected)
 
 
@@ -368,7 +368,7 @@ def test_a_factory_that_builds_only_once_is_left_to_the_other_checks():
         return built[0]
 
     info: dict = {}
-    kernel_side.build_model({"once": once}, info, "once", [{}])
+    primitives.build_model({"once": once}, info, "once", [{}])
     assert info["fresh"] is None and fresh_network(info, "once").passed
 
 
@@ -439,7 +439,7 @@ def _loss_with_labels_on(device_of_labels):
 def _called(function):
     logits = np.random.default_rng(0).standard_normal((2, 8, 1)).astype(np.float32)
     outputs, info = {}, {}
-    kernel_side.call_on_tensors({"loss": function}, {"real": logits[0], "fake": logits[1]}, outputs, info, "loss",
+    primitives.call_on_tensors({"loss": function}, {"real": logits[0], "fake": logits[1]}, outputs, info, "loss",
                                 [["real", "fake"]], with_grad=True)
     return outputs
 

@@ -127,12 +127,12 @@ def test_a_double_precision_network_gets_its_inputs_in_double(style):
 
 
 def test_observe_model_runs_a_double_model_and_leaves_the_matmul_precision_as_it_was():
-    from autograder.observe import kernel_side
+    from autograder.observe import primitives
 
     torch.set_float32_matmul_precision("high")
     try:
         outputs, info = {}, {}
-        kernel_side.observe_model({"build": lambda: nn.Linear(3, 2).double()}, INPUTS, outputs, info, "build",
+        primitives.observe_model({"build": lambda: nn.Linear(3, 2).double()}, INPUTS, outputs, info, "build",
                                   [{}], ["z"])
         assert outputs["z_out"].dtype == np.float64
         assert torch.get_float32_matmul_precision() == "high"

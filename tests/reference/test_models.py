@@ -1,4 +1,4 @@
-"""The reference networks against the contracts of ASSIGNMENTS.md.
+"""The reference networks against the contracts the assignments publish.
 
 Expected parameter counts are derived here from the layer arithmetic and
 checked against the numbers the assignments publish; expected layer shapes
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from reference.models import cs231n, cs501r_dcgan, dcgan_tutorial, mlp_gan, wgan_gp
+from reference.models import cs231n_gan, cs501r_dcgan, cs501r_wgan_gp, dcgan_tutorial, mlp_gan
 
 
 def n_params(module: nn.Module) -> int:
@@ -87,22 +87,22 @@ CONV_KINDS = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)
 def test_parameter_counts_match_the_published_numbers() -> None:
     counts = {
         "cs231n D": (
-            n_params(cs231n.Discriminator()),
+            n_params(cs231n_gan.Discriminator()),
             linear(784, 256) + linear(256, 256) + linear(256, 1),
             267009,
         ),
         "cs231n G nd=4": (
-            n_params(cs231n.Generator(noise_dim=4)),
+            n_params(cs231n_gan.Generator(noise_dim=4)),
             linear(4, 1024) + linear(1024, 1024) + linear(1024, 784),
             1858320,
         ),
         "cs231n DC D": (
-            n_params(cs231n.DCDiscriminator()),
+            n_params(cs231n_gan.DCDiscriminator()),
             conv(1, 32, 5) + conv(32, 64, 5) + linear(1024, 1024) + linear(1024, 1),
             1102721,
         ),
         "cs231n DC G nd=4": (
-            n_params(cs231n.DCGenerator(noise_dim=4)),
+            n_params(cs231n_gan.DCGenerator(noise_dim=4)),
             linear(4, 1024) + batchnorm(1024) + linear(1024, 6272) + batchnorm(6272)
             + conv(128, 64, 4) + batchnorm(64) + conv(64, 1, 4),
             6580801,
@@ -121,14 +121,14 @@ def test_parameter_counts_match_the_published_numbers() -> None:
 
 
 def test_cs231n_default_noise_dim_is_96() -> None:
-    assert cs231n.NOISE_DIM == 96
-    assert cs231n.Generator().fc1.in_features == 96
-    assert cs231n.DCGenerator().fc1.in_features == 96
+    assert cs231n_gan.NOISE_DIM == 96
+    assert cs231n_gan.Generator().fc1.in_features == 96
+    assert cs231n_gan.DCGenerator().fc1.in_features == 96
 
 
 # --------------------------------------------------------------- cs231n
 
-@pytest.mark.parametrize("make", [cs231n.Discriminator, cs231n.DCDiscriminator])
+@pytest.mark.parametrize("make", [cs231n_gan.Discriminator, cs231n_gan.DCDiscriminator])
 def test_cs231n_discriminators_take_both_layouts_and_return_unsquashed_logits(make) -> None:
     torch.manual_seed(0)
     D = make()
@@ -143,36 +143,36 @@ def test_cs231n_discriminators_take_both_layouts_and_return_unsquashed_logits(ma
 
 def test_cs231n_mlp_layer_sequences() -> None:
     x, z = torch.rand(3, 784), torch.rand(3, 96) * 2 - 1
-    assert layer_sequence(cs231n.Discriminator(), x) == [
+    assert layer_sequence(cs231n_gan.Discriminator(), x) == [
         nn.Linear, nn.LeakyReLU, nn.Linear, nn.LeakyReLU, nn.Linear,
     ]
-    assert layer_sequence(cs231n.Generator(), z) == [
+    assert layer_sequence(cs231n_gan.Generator(), z) == [
         nn.Linear, nn.ReLU, nn.Linear, nn.ReLU, nn.Linear, nn.Tanh,
     ]
 
 
 def test_cs231n_dc_layer_sequences_keep_relu_before_batchnorm() -> None:
     x, z = torch.rand(3, 784), torch.rand(3, 96) * 2 - 1
-    assert layer_sequence(cs231n.DCDiscriminator(), x) == [
+    assert layer_sequence(cs231n_gan.DCDiscriminator(), x) == [
         nn.Conv2d, nn.LeakyReLU, nn.MaxPool2d,
         nn.Conv2d, nn.LeakyReLU, nn.MaxPool2d,
         nn.Flatten, nn.Linear, nn.LeakyReLU, nn.Linear,
     ]
-    assert layer_sequence(cs231n.DCGenerator(), z) == [
+    assert layer_sequence(cs231n_gan.DCGenerator(), z) == [
         nn.Linear, nn.ReLU, nn.BatchNorm1d,
         nn.Linear, nn.ReLU, nn.BatchNorm1d,
         nn.ConvTranspose2d, nn.ReLU, nn.BatchNorm2d,
         nn.ConvTranspose2d, nn.Tanh,
     ]
-    assert record(cs231n.DCDiscriminator(), x, (nn.Conv2d, nn.MaxPool2d)) == [
+    assert record(cs231n_gan.DCDiscriminator(), x, (nn.Conv2d, nn.MaxPool2d)) == [
         (32, 24, 24), (32, 12, 12), (64, 8, 8), (64, 4, 4),
     ]
-    assert record(cs231n.DCGenerator(), z, CONV_KINDS) == [
+    assert record(cs231n_gan.DCGenerator(), z, CONV_KINDS) == [
         (1024,), (6272,), (64, 14, 14), (1, 28, 28),
     ]
 
 
-@pytest.mark.parametrize("make", [cs231n.Generator, cs231n.DCGenerator])
+@pytest.mark.parametrize("make", [cs231n_gan.Generator, cs231n_gan.DCGenerator])
 def test_cs231n_generators_give_flat_images_in_tanh_range(make) -> None:
     torch.manual_seed(0)
     G = make(noise_dim=96)
@@ -222,7 +222,7 @@ def test_cs501r_generator_structure_and_range() -> None:
 
 def test_wgan_generator_shapes_and_range() -> None:
     torch.manual_seed(0)
-    G = wgan_gp.Generator()
+    G = cs501r_wgan_gp.Generator()
     z = torch.randn(2, 100)
     assert record(G, z, CONV_KINDS) == [
         (512 * 4 * 4,), (256, 8, 8), (128, 16, 16), (64, 32, 32), (3, 64, 64),
@@ -234,7 +234,7 @@ def test_wgan_generator_shapes_and_range() -> None:
 
 
 def test_wgan_generator_has_relu_and_batchnorm_after_all_but_the_last_layer() -> None:
-    G = wgan_gp.Generator()
+    G = cs501r_wgan_gp.Generator()
     unit = [nn.ReLU, nn.BatchNorm2d]
     assert layer_sequence(G, torch.randn(2, 100)) == (
         [nn.Linear] + unit
@@ -246,7 +246,7 @@ def test_wgan_generator_has_relu_and_batchnorm_after_all_but_the_last_layer() ->
 
 
 def test_wgan_critic_structure() -> None:
-    critic = wgan_gp.Critic()
+    critic = cs501r_wgan_gp.Critic()
     x = torch.randn(2, 3, 64, 64)
     assert record(critic, x, CONV_KINDS) == [
         (64, 32, 32), (128, 16, 16), (256, 8, 8), (512, 4, 4), (1,),
@@ -264,7 +264,7 @@ def test_wgan_critic_structure() -> None:
 
 def test_wgan_critic_output_is_unconstrained() -> None:
     torch.manual_seed(0)
-    critic = wgan_gp.Critic()
+    critic = cs501r_wgan_gp.Critic()
     x = torch.randn(8, 3, 64, 64)
     scores = critic(x)
     assert scores.shape == (8, 1)
@@ -363,9 +363,9 @@ def test_mlp_networks_start_from_the_notebook_initialisation() -> None:
 # ------------------------------------------------------------ determinism
 
 ALL_MODELS = [
-    cs231n.Discriminator, cs231n.Generator, cs231n.DCDiscriminator, cs231n.DCGenerator,
+    cs231n_gan.Discriminator, cs231n_gan.Generator, cs231n_gan.DCDiscriminator, cs231n_gan.DCGenerator,
     cs501r_dcgan.Discriminator, cs501r_dcgan.Generator,
-    wgan_gp.Generator, wgan_gp.Critic,
+    cs501r_wgan_gp.Generator, cs501r_wgan_gp.Critic,
     dcgan_tutorial.Discriminator, dcgan_tutorial.Generator,
     mlp_gan.Generator, mlp_gan.Discriminator,
 ]

@@ -1,4 +1,4 @@
-"""Each pack's reference module exposes the student API of ASSIGNMENTS.md and reproduces published values."""
+"""Each pack's reference module exposes its assignment's student API and reproduces published values."""
 from __future__ import annotations
 
 import inspect

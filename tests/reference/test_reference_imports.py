@@ -30,5 +30,5 @@ def test_a_reference_module_imports_only_torch_numpy_and_the_standard_library(pa
 
 def test_the_import_scan_sees_a_grader_import(tmp_path):
     module = tmp_path / "m.py"
-    module.write_text("import numpy as np\nfrom autograder import probes\nfrom . import sibling\n")
+    module.write_text("import numpy as np\nfrom autograder import probe_networks\nfrom . import sibling\n")
     assert imported_top_levels(module) == {"numpy", "autograder"}

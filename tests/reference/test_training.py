@@ -24,7 +24,7 @@ from reference.losses import (
     ls_discriminator_loss,
     ls_generator_loss,
 )
-from reference.models import cs231n, cs501r_dcgan, dcgan_tutorial, mlp_gan, wgan_gp
+from reference.models import cs231n_gan, cs501r_dcgan, cs501r_wgan_gp, dcgan_tutorial, mlp_gan
 
 
 def snapshot(nets: dict[str, nn.Module]) -> dict[str, list[torch.Tensor]]:
@@ -105,7 +105,7 @@ def probe_generator(z_dim: int, squash: nn.Module) -> nn.Module:
 
 def run_cs231n(seed: int, spy: bool = False, losses=(gan_discriminator_loss, gan_generator_loss)):
     torch.manual_seed(seed)
-    D, G = cs231n.Discriminator(), cs231n.Generator(noise_dim=8)
+    D, G = cs231n_gan.Discriminator(), cs231n_gan.Generator(noise_dim=8)
     d_opt, g_opt = adam(D, 1e-3), adam(G, 1e-3)
     recorder = OptimizerSpy({"D": D, "G": G})
     if spy:
@@ -134,13 +134,13 @@ def test_cs231n_loop_alternates_d_then_g_without_cross_updates() -> None:
 def test_cs231n_loop_feeds_d_real_images_scaled_to_tanh_range() -> None:
     seen: list[torch.Tensor] = []
 
-    class RecordingD(cs231n.Discriminator):
+    class RecordingD(cs231n_gan.Discriminator):
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             seen.append(x.detach())
             return super().forward(x)
 
     torch.manual_seed(0)
-    D, G = RecordingD(), cs231n.Generator(noise_dim=8)
+    D, G = RecordingD(), cs231n_gan.Generator(noise_dim=8)
     images = torch.full((16, 784), 0.25)  # constant pixels: scaled, 2*(0.25-0.5) = -0.5
     images[:, :392] = 1.0  # half of each image white: scaled to 1
     training.train_cs231n(
@@ -218,7 +218,7 @@ def wgan_setup(seed: int, probes: bool):
         critic = nn.Sequential(nn.Conv2d(3, 4, kernel_size=8, stride=8), nn.Flatten(),
                                nn.Linear(4 * 8 * 8, 1))
     else:
-        G, critic = wgan_gp.Generator(), wgan_gp.Critic()
+        G, critic = cs501r_wgan_gp.Generator(), cs501r_wgan_gp.Critic()
     g_opt, c_opt = adam(G), adam(critic)
     spy = OptimizerSpy({"G": G, "critic": critic})
     spy.watch("G", g_opt), spy.watch("critic", c_opt)

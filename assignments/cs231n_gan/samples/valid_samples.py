@@ -1,7 +1,7 @@
 """The valid sample submissions: correct notebooks in the styles real students write.
 
 Together they cover every entry of the contract's "Variants a fair grader
-accepts" (ASSIGNMENTS.md, cs231n_gan); a fair grader gives each full marks.
+accepts" (the assignment's contract); a fair grader gives each full marks.
 """
 from __future__ import annotations
 
@@ -417,7 +417,7 @@ FAILING_CELLS = Sample(
                 "def generator("),
     ),
     note="In a kernel the generator cell stops at its NameError, before `def generator`; the "
-         "contract asks that definitions be graded even so (GRADER.md: definitions are re-run), "
+         "contract asks that definitions be graded even so (README, \"Real notebooks\": definitions are re-run), "
          "for example by running a failed cell's remaining top-level statements one by one.",
 )
 

@@ -1,7 +1,7 @@
 """The valid sample submissions: correct notebooks in the styles real students write.
 
 Together they cover every entry of the contract's "Variants a fair grader
-accepts" (ASSIGNMENTS.md, cs501r_dcgan): another leaky slope, layers written
+accepts" (the assignment's contract): another leaky slope, layers written
 functionally from raw parameters, D called once on the concatenated batch,
 z ~ N(0, 1), optimizers selecting parameters by a name prefix, and other
 kernel sizes with the same shapes. A fair grader gives each full marks.

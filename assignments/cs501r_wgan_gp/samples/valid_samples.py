@@ -1,7 +1,7 @@
 """The valid sample submissions: correct notebooks in the styles real students write.
 
 Together they cover every entry of the contract's "Variants a fair grader
-accepts" (ASSIGNMENTS.md, cs501r_wgan_gp) and the topologies the lab
+accepts" (the assignment's contract) and the topologies the lab
 recommends; a fair grader gives each full marks.
 """
 from __future__ import annotations

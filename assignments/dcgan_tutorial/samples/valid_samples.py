@@ -1,6 +1,6 @@
 """The valid sample submissions: correct notebooks in the styles real students write.
 
-The contract (ASSIGNMENTS.md, dcgan_tutorial) lists no variants of its own;
+The assignment's contract lists no variants of its own;
 these cover what a faithful port of the TensorFlow tutorial or an ordinary
 PyTorch habit produces: nn.Sequential and functional forwards, weights
 stored for x @ W, TensorFlow's channels-last flatten and seed reshape,

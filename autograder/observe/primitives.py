@@ -72,7 +72,7 @@ def call_placed(function: Callable, arrays: list[np.ndarray], with_grad: bool, k
 
     Course notebooks make their own tensors on the GPU inside a function (`torch.ones(n).type(dtype)`
     with `dtype = torch.cuda.FloatTensor`). Without a GPU the notebook's dtype is made a CPU type
-    (execution.in_kernel.fix_cuda_dtype); with one, the inputs go where the function's tensors are,
+    (execution.probe_runtime.fix_cuda_dtype); with one, the inputs go where the function's tensors are,
     so the same code gets the same verdict on either machine. Returns the arguments and the result.
     """
     def placed(device: str) -> list[torch.Tensor]:

@@ -1,7 +1,7 @@
 """Code that runs inside the student's kernel, called by the driver.
 
 The driver sends one-line calls such as
-`__import__("autograder.execution.in_kernel", fromlist=["_"]).run_probe(...)`,
+`__import__("autograder.execution.probe_runtime", fromlist=["_"]).run_probe(...)`,
 which bind no name in the student's namespace. Only numpy is needed here;
 torch is used when the notebook already imported it.
 """
