@@ -48,6 +48,8 @@ from autograder.paths import PROJECT_ROOT, assignments_dir, fixtures_dir
 PACKAGE_DIR = Path(autograder.__file__).resolve().parent
 # Parts of a source checkout that student code must never see.
 HIDDEN_PROJECT_PARTS = ("reference", "grading_fixtures", "assignments", "tests", ".git")
+# Parts of the engine student code must not read: `gangrade new-pack`'s worked example has a reference.
+HIDDEN_ENGINE_PARTS = ("pack_template",)
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,7 @@ def _sandboxed_command(support: SandboxSupport, job_dir: Path,
                                      kernel_python=settings.kernel_python, threads=limits.threads, gpu=settings.gpu)
     hidden = [PROJECT_ROOT / part for part in HIDDEN_PROJECT_PARTS if (PROJECT_ROOT / part).exists()]
     hidden += [folder for folder in (assignments_dir(), fixtures_dir()) if folder.exists()]   # a course's own
+    hidden += [PACKAGE_DIR / part for part in HIDDEN_ENGINE_PARTS if (PACKAGE_DIR / part).exists()]
     command = build_bwrap_command(
         bwrap=support.bwrap, command=_driver_command(job_dir), job_dir=job_dir, package_dir=PACKAGE_DIR,
         pythons=[describe_python(sys.executable, hidden_packages()), settings.kernel_env], environment=environment,

@@ -206,9 +206,9 @@ def build_bwrap_command(
     for source, destination in binds:
         args += _parent_folders(destination, mounted, created) + ["--ro-bind", source, destination]
         mounted.add(destination)
-        for hidden in covered:
-            if hidden.is_relative_to(source) and source == destination:
-                args += ["--tmpfs", str(hidden)]
+        for hidden in covered:   # where the bind shows it: the package is bound under another name
+            if hidden.is_relative_to(source):
+                args += ["--tmpfs", str(Path(destination) / hidden.relative_to(source))]
 
     job = str(job_dir)
     args += _parent_folders(job, mounted, created)
